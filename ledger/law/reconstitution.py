@@ -1,0 +1,83 @@
+"""Automatic recovery of points (L223-6; rules.md A.7, A.8, A.9).
+
+- full reconstitution: 2 years after the last date de valeur (3 years for a serious record, a pre-2011 anchor
+  or an anchor during probation), if no new point-losing offence in between;
+- single point: a 1-point withdrawal comes back after 6 months (1 year before 2011) if no new offence;
+- ten-year rule: the points of each contravention of classes 1–4 come back 10 years after its DV.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledger.law.calendar import add_months, add_years
+from ledger.law.in_force import Citation, Entry, InForce
+from ledger.values import OffenceClass
+
+CHECKED = date(2026, 11, 25)
+LOPPSI_2_DV = date(2011, 1, 1)
+LOI_2007_297_COMMITTED = date(2007, 1, 1)
+
+# Years of the full reconstitution for a record of 1st–3rd class contraventions, by anchor DV.
+FULL_RECONSTITUTION_LIGHT_YEARS: InForce[int] = InForce(
+    # Décret n° 92-1228: full reconstitution after 3 years without offence.
+    Entry(date(1992, 7, 1), 3, Citation("Décret n° 92-1228 du 23 novembre 1992", "L223-6 al. 1 (old)")),
+    # Loi n° 2011-267 (LOPPSI 2): 2 years for DV on/after 1 January 2011 (CE 21 nov. 2016 n° 392555).
+    Entry(LOPPSI_2_DV, 2, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 1",
+                                   "http://www.conseil-etat.fr/fr/arianeweb/CE/analyse/2016-11-21/392555")),
+    last_checked_on=CHECKED,
+)
+
+# Months after its DV at which a single withdrawn point comes back (0: no such rule), by DV.
+SINGLE_POINT_MONTHS: InForce[int] = InForce(
+    Entry(date(1992, 7, 1), 0, Citation("L223-6 before loi n° 2007-297", "L223-6")),
+    # Loi n° 2007-297 du 5 mars 2007: 1 year, for offences committed from 1 January 2007.
+    Entry(LOI_2007_297_COMMITTED, 12, Citation("Loi n° 2007-297 du 5 mars 2007", "L223-6 al. 3",
+                                               "https://www.club911.net/viewtopic.php?t=76750&view=print")),
+    # Loi n° 2011-267: 6 months for DV on/after 1 January 2011 (first returns 1 July 2011).
+    Entry(LOPPSI_2_DV, 6, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 3",
+                                   "https://permisapoints.fr/recuperer-des-points/stage-de-recuperation-de-points/"
+                                   "changements-2011")),
+    last_checked_on=CHECKED,
+)
+
+TEN_YEARS = 10
+
+
+def full_reconstitution_years(*, serious_record: bool, anchor: date, anchor_in_probation: bool) -> int:
+    """L223-6 al. 1-2; L223-1 last al. — years from the anchor DV to the full reconstitution (A.7).
+
+    3 years if any withdrawal since the licence or the last full reconstitution was a délit or a 4th/5th-class
+    contravention (the whole record, CE 21 nov. 2016 n° 392555), if the anchor DV is before 2011-01-01, or if
+    it falls during probation (the 2-year rule does not apply during probation: L223-1 last al.); else 2.
+    """
+    if serious_record or anchor_in_probation:
+        return 3
+    return FULL_RECONSTITUTION_LIGHT_YEARS.value_on(anchor)
+
+
+def full_reconstitution_on(anchor: date, years: int) -> date:
+    """L223-6 al. 1 — the reconstitution day: anchor + period, calendar arithmetic (A.14)."""
+    return add_years(anchor, years)
+
+
+def single_point_return_on(established_on: date, committed_on: date) -> date | None:
+    """L223-6 al. 3 — day a single withdrawn point comes back, or None when no such rule applies (A.8).
+
+    DV on/after 2011-01-01: 6 months after it. DV earlier: 1 year after it, if the offence was committed on or
+    after 2007-01-01 (loi n° 2007-297); offences committed before 2007 have no single-point rule.
+    """
+    if established_on >= LOPPSI_2_DV:
+        return add_months(established_on, SINGLE_POINT_MONTHS.value_on(established_on))
+    if committed_on >= LOI_2007_297_COMMITTED:
+        return add_months(established_on, SINGLE_POINT_MONTHS.value_on(committed_on))
+    return None
+
+
+def ten_year_return_on(offence_class: OffenceClass, established_on: date) -> date | None:
+    """L223-6 last al. — points of contraventions passibles d'une amende forfaitaire (classes 1–4) come back
+    10 years after their DV (A.9; CE 15 mars 2017 n° 395286). None for 5th class and délits.
+    """
+    if not offence_class.has_fixed_fine:
+        return None
+    return add_years(established_on, TEN_YEARS)

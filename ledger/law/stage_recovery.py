@@ -1,0 +1,79 @@
+"""Stage de sensibilisation à la sécurité routière (L223-6 al. 4, R223-5, R223-8; rules.md A.3, A.4).
+
++4 points within the ceiling, effective the lendemain of the last stage day, at most once a year (twice-yearly
+spacing of two years before loi n° 2011-267), the same for voluntary and mandatory (48N) stages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledger.facts import StageCompleted
+from ledger.law.calendar import add_years, next_day
+from ledger.law.in_force import Citation, Entry, InForce
+
+CHECKED = date(2026, 11, 25)
+STAGE_POINTS = 4
+LOPPSI_2 = date(2011, 3, 16)
+
+# Years between two crediting stages, by the effective date of the new stage.
+STAGE_SPACING_YEARS: InForce[int] = InForce(
+    # R223-8 II (old text): a new stage only after two years.
+    Entry(date(1992, 12, 1), 2, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 II (old)",
+                                         "https://www.lexbase.fr/texte-de-loi/5371435-autre-version")),
+    # Loi n° 2011-267 du 14 mars 2011 (LOPPSI 2), L223-6 in force 16/03/2011: "dans la limite d'une fois par an".
+    Entry(LOPPSI_2, 1, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 4",
+                                         "https://permisapoints.fr/recuperer-des-points/stage-de-recuperation-"
+                                         "de-points/changements-2011")),
+    last_checked_on=CHECKED,
+)
+
+# Highest balance a stage may bring the licence to (None: the ceiling).
+STAGE_BALANCE_LIMIT: InForce[int | None] = InForce(
+    # Décret n° 92-1228: +4 "sans que le nombre de points puisse dépasser onze".
+    Entry(date(1992, 12, 1), 11, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 (old)")),
+    # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, rules.md §8).
+    Entry(date(2003, 7, 12), None, Citation("Décret n° 2003-642 du 11 juillet 2003", "R223-8 II")),
+    last_checked_on=CHECKED,
+)
+
+
+def stage_effective_on(stage: StageCompleted) -> date:
+    """R223-8 III — "La reconstitution prend effet le lendemain de la dernière journée de stage" (A.2)."""
+    return next_day(stage.last_day)
+
+
+def earliest_next_stage(last_crediting_effective_on: date | None, after: date) -> date:
+    """L223-6 al. 4; R223-8 II — first effective date on/after `after` at which a stage may credit again (A.3)."""
+    if last_crediting_effective_on is None:
+        return after
+    one_year = add_years(last_crediting_effective_on, 1)
+    if one_year >= LOPPSI_2:
+        return max(one_year, after)
+    two_years = add_years(last_crediting_effective_on, 2)
+    # Before 2011-03-16 the spacing is two years; from that day one year suffices.
+    return max(min(two_years, LOPPSI_2), after)
+
+
+def spacing_respected(effective_on: date, last_crediting_effective_on: date | None) -> bool:
+    """L223-6 al. 4 — "dans la limite d'une fois par an" (A.3).
+
+    A stage credits only if its effective date is on or after the effective date of the last stage that
+    credited at least one point plus one calendar year (two years when the new stage is effective before
+    2011-03-16). Per person: carries over a reissue.
+    """
+    if last_crediting_effective_on is None:
+        return True
+    years = STAGE_SPACING_YEARS.value_on(effective_on)
+    return effective_on >= add_years(last_crediting_effective_on, years)
+
+
+def stage_credit(balance: int, ceiling: int, effective_on: date) -> int:
+    """R223-8 II — "récupération de quatre points dans la limite du plafond" (A.4).
+
+    min(4, ceiling − balance) on the balance at the effective date; the surplus is lost. Before 2003-07-12 the
+    stage could not bring the balance above 11.
+    """
+    limit = STAGE_BALANCE_LIMIT.value_on(effective_on, default=ceiling)
+    top = ceiling if limit is None else min(ceiling, limit)
+    return max(0, min(STAGE_POINTS, top - balance))

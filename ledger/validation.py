@@ -1,0 +1,170 @@
+"""Shape checks of facts, before anything is written (the ledger validates; projections interpret).
+
+Each check raises `InvalidFact(field, reason)`. They are pure and read only the licence's other facts, so the
+aggregate (facts recorded so far) and the scenario loader (every fact of the file, in any order) share them.
+They check the shape of a fact — dates in order, values in range, references that exist — never the law's
+outcome (whether a 48SI was effective is for the projection to say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from ledger.errors import InvalidFact
+from ledger.facts import (
+    LegalFact,
+    LetterNotified,
+    LicenceObtained,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceAnnulled,
+    OffenceEstablished,
+    StageCompleted,
+)
+from ledger.values import LetterCode, OffenceClass
+
+MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
+DELIT_POINTS = 6
+EARLIEST = date(1900, 1, 1)
+
+
+def check_text(field: str, value: str, *, required: bool = True, max_length: int = 200) -> None:
+    if required and not value.strip():
+        raise InvalidFact(field, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidFact(field, f"must be at most {max_length} characters")
+
+
+def check_licence(licence: LicenceObtained) -> None:
+    """The licence itself: a number and a plausible date; the formation complémentaire after obtaining."""
+    check_text("licence_number", licence.licence_number, max_length=64)
+    if licence.obtained_on < EARLIEST:
+        raise InvalidFact("obtained_on", f"must be on or after {EARLIEST.isoformat()}")
+    fc = licence.complementary_training_on
+    if fc is not None and fc < licence.obtained_on:
+        raise InvalidFact("complementary_training_on", "must not be before the licence was obtained")
+
+
+def _surrendered_without_reissue(day: date, others: Iterable[LegalFact]) -> bool:
+    """Was the licence handed in before `day` with no new licence obtained since, on or before `day`?"""
+    facts = list(others)
+    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered) and f.surrendered_on < day]
+    if not surrenders:
+        return False
+    last = max(surrenders)
+    return not any(isinstance(f, LicenceReissued) and last < f.obtained_on <= day for f in facts)
+
+
+def _not_before_licence(field: str, day: date, licence: LicenceObtained) -> None:
+    if day < licence.obtained_on:
+        raise InvalidFact(field, f"{day.isoformat()} is before the licence was obtained "
+                                 f"({licence.obtained_on.isoformat()})")
+
+
+def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """An established offence: date de valeur on/after commission, points 0–6 and consistent with the class
+    (a délit is 6, L223-2 I), either points and class or speeding facts, not on a surrendered licence.
+    """
+    if offence.established_on < offence.committed_on:
+        raise InvalidFact("established_on", "the date de valeur cannot be before the commission date")
+    _not_before_licence("committed_on", offence.committed_on, licence)
+    if offence.speeding is not None:
+        if offence.points is not None or offence.offence_class is not None:
+            raise InvalidFact("speeding", "give either speeding facts or points and class, not both")
+        if not 1 <= offence.speeding.limit_kmh <= 200:
+            raise InvalidFact("speeding.limit_kmh", "must be between 1 and 200 km/h")
+        if not 1 <= offence.speeding.excess_kmh <= 300:
+            raise InvalidFact("speeding.excess_kmh", "must be between 1 and 300 km/h")
+    else:
+        if offence.points is None:
+            raise InvalidFact("points", "required (or give speeding facts)")
+        if offence.offence_class is None:
+            raise InvalidFact("class", "required with points: C1…C5 or delit")
+        if not 0 <= offence.points <= MAX_POINTS_PER_OFFENCE:
+            raise InvalidFact("points", f"must be between 0 and {MAX_POINTS_PER_OFFENCE} (L223-2)")
+        if offence.offence_class is OffenceClass.DELIT and offence.points != DELIT_POINTS:
+            raise InvalidFact("points", "a délit withdraws 6 points (L223-2 I)")
+    if offence.interception is not None:
+        check_text("interception", offence.interception, max_length=100)
+    check_text("description", offence.description, required=False, max_length=500)
+    if _surrendered_without_reissue(offence.committed_on, others):
+        raise InvalidFact("committed_on", "the licence was surrendered and no new licence obtained since")
+
+
+def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """R223-5 — a stage lasts two consecutive days; not before the licence, nor on a surrendered licence."""
+    if (stage.last_day - stage.first_day).days != 1:
+        raise InvalidFact("last_day", "a stage lasts two consecutive days (R223-5): last_day = first_day + 1")
+    _not_before_licence("first_day", stage.first_day, licence)
+    if stage.agrement is not None:
+        check_text("agrement", stage.agrement, max_length=64)
+    if _surrendered_without_reissue(stage.first_day, others):
+        raise InvalidFact("first_day", "the licence was surrendered and no new licence obtained since")
+
+
+def check_letter(letter: LetterNotified, licence: LicenceObtained) -> None:
+    """A letter of a known code (47, 48, 48M, 48N, 48SI), not before the licence."""
+    if not isinstance(letter.code, LetterCode):
+        raise InvalidFact("code", "unknown letter code")
+    _not_before_licence("notified_on", letter.notified_on, licence)
+
+
+def check_annulment(annulment: OffenceAnnulled, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """An annulment names a recorded offence, once, and is decided on/after its commission."""
+    facts = list(others)
+    offence = next((f for f in facts if isinstance(f, OffenceEstablished) and f.fact_id == annulment.offence_id),
+                   None)
+    if offence is None:
+        raise InvalidFact("offence", f"no offence {annulment.offence_id!r} on this licence")
+    if any(isinstance(f, OffenceAnnulled) and f.offence_id == annulment.offence_id
+           and f.fact_id != annulment.fact_id for f in facts):
+        raise InvalidFact("offence", f"offence {annulment.offence_id!r} is already annulled")
+    if annulment.decided_on < offence.committed_on:
+        raise InvalidFact("decided_on", "an annulment cannot be decided before the offence was committed")
+    _not_before_licence("decided_on", annulment.decided_on, licence)
+
+
+def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """L223-5 — a licence is surrendered after a 48SI was notified, once per invalidation."""
+    facts = list(others)
+    _not_before_licence("on", surrender.surrendered_on, licence)
+    letters = [f.notified_on for f in facts if isinstance(f, LetterNotified) and f.code is LetterCode.L48SI
+               and f.notified_on <= surrender.surrendered_on]
+    if not letters:
+        raise InvalidFact("on", "no 48SI was notified on or before this date")
+    last_letter = max(letters)
+    if any(isinstance(f, LicenceSurrendered) and f.fact_id != surrender.fact_id
+           and last_letter <= f.surrendered_on <= surrender.surrendered_on for f in facts):
+        raise InvalidFact("on", "the licence was already surrendered after that 48SI")
+
+
+def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """L223-5 — a new licence follows a surrender (the waiting period itself is for the projection to check)."""
+    facts = list(others)
+    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
+                  and f.surrendered_on < reissue.obtained_on]
+    if not surrenders:
+        raise InvalidFact("obtained_on", "a new licence needs the previous one surrendered before this date")
+    last = max(surrenders)
+    if any(isinstance(f, LicenceReissued) and f.fact_id != reissue.fact_id and last < f.obtained_on
+           for f in facts):
+        raise InvalidFact("obtained_on", "a new licence was already obtained after that surrender")
+
+
+def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """Dispatch to the check of the fact's type. `others` are the licence's other facts."""
+    check_text("recorded_by", fact.recorded_by, max_length=200)
+    check_text("evidence_ref", fact.evidence_ref, required=False, max_length=200)
+    if isinstance(fact, OffenceEstablished):
+        check_offence(fact, licence, others)
+    elif isinstance(fact, StageCompleted):
+        check_stage(fact, licence, others)
+    elif isinstance(fact, LetterNotified):
+        check_letter(fact, licence)
+    elif isinstance(fact, OffenceAnnulled):
+        check_annulment(fact, licence, others)
+    elif isinstance(fact, LicenceSurrendered):
+        check_surrender(fact, licence, others)
+    else:
+        check_reissue(fact, licence, others)

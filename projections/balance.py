@@ -1,0 +1,175 @@
+"""The balance of a licence on a day, with its explanation, forecast and letters (the as-of projection).
+
+`balance_as_of(record, on, known_at=None, mode=LEGAL)` answers "how many points on that day, and why": the
+two time axes are independent — `on` is the legal date, `known_at` cuts the facts to those recorded by then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from ledger.facts import LicenceRecord, LicenceReissued, LicenceSurrendered, OffenceEstablished, StageCompleted
+from ledger.law import stage_recovery
+from ledger.law.calendar import next_day
+from ledger.values import LetterCode, Mode, Status
+from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
+from projections.timeline import Timeline, build_timeline
+
+FORECAST_RULES = {
+    "single_point_return": "single_point",
+    "ten_year_return": "ten_year",
+    "full_reconstitution": "full_reconstitution",
+    "probation_majoration": "majoration",
+    "end_of_probation": "end_of_probation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledChange:
+    """A change the law will make if nothing else happens: date, points, rule."""
+
+    on: date
+    kind: str
+    points: int
+    rule: str
+    article: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageEligibility:
+    """When a stage could next credit points, and how many it would credit on the day's balance."""
+
+    earliest_effective_on: date | None
+    points_now: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Points on a day and everything that explains them."""
+
+    licence_number: str
+    on: date
+    known_at: datetime | None
+    mode: Mode
+    state: DayState
+    movements: tuple[Movement, ...]
+    scheduled: tuple[ScheduledChange, ...]
+    stage: StageEligibility
+    letters: tuple[ExpectedLetter, ...]
+    anomalies: tuple[Anomaly, ...]
+
+    @property
+    def points(self) -> int:
+        return self.state.balance
+
+    @property
+    def ceiling(self) -> int:
+        return self.state.ceiling
+
+    @property
+    def status(self) -> Status:
+        return self.state.status
+
+
+def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: Mode = Mode.LEGAL) -> Timeline:
+    """The whole timeline of the record as known at `known_at`, in `mode`."""
+    return build_timeline(record.known_at(known_at), mode)
+
+
+def _effective_by(record: LicenceRecord, on: date) -> LicenceRecord:
+    """The facts whose legal effect is on or before `on`: the base of a forecast "if nothing else happens"."""
+    kept = []
+    for fact in record.facts:
+        if isinstance(fact, OffenceEstablished):
+            if fact.established_on <= on:
+                kept.append(fact)
+        elif isinstance(fact, StageCompleted):
+            if stage_recovery.stage_effective_on(fact) <= on:
+                kept.append(fact)
+        elif isinstance(fact, LicenceSurrendered):
+            if fact.surrendered_on <= on:
+                kept.append(fact)
+        elif isinstance(fact, LicenceReissued):
+            if fact.obtained_on <= on:
+                kept.append(fact)
+        else:
+            kept.append(fact)  # letters and annulments: their effect is not a future event
+    return LicenceRecord(record.licence, tuple(kept))
+
+
+def forecast(record: LicenceRecord, on: date, mode: Mode) -> tuple[ScheduledChange, ...]:
+    """The next change of each kind after `on` if no new fact arrives (L223-6, R223-1)."""
+    future = build_timeline(_effective_by(record, on), mode).movements_after(on)
+    seen: set[str] = set()
+    changes: list[ScheduledChange] = []
+    for movement in future:
+        kind = FORECAST_RULES.get(movement.rule)
+        if kind is None or kind in seen or (movement.delta == 0 and kind != "end_of_probation"):
+            continue
+        seen.add(kind)
+        changes.append(ScheduledChange(movement.on, kind, movement.delta, movement.rule, movement.article))
+    return tuple(changes)
+
+
+def stage_eligibility(state: DayState) -> StageEligibility:
+    """L223-6 al. 4; R223-8 — earliest effective date of a crediting stage after `state.on`, and its credit."""
+    if state.status is not Status.VALID:
+        return StageEligibility(None, 0, "the licence has no validity: no stage can credit points")
+    earliest = stage_recovery.earliest_next_stage(state.last_crediting_stage_on, next_day(state.on))
+    points = stage_recovery.stage_credit(state.balance, state.ceiling, earliest)
+    if points == 0:
+        return StageEligibility(earliest, 0, "at the ceiling: a stage would credit nothing")
+    reason = ("no stage credited within the last year" if earliest == next_day(state.on)
+              else f"one year after the stage effective {state.last_crediting_stage_on}")
+    return StageEligibility(earliest, points, reason)
+
+
+def balance_from_timeline(
+    timeline: Timeline, record: LicenceRecord, on: date, known_at: datetime | None, *, with_forecast: bool = True
+) -> Balance:
+    """Read one day off an already built timeline (cheap: two bisections)."""
+    state = timeline.state_on(on)
+    letters = tuple(
+        replace(letter, notified_on=None, notified_fact_id=None)
+        if letter.notified_on is not None and letter.notified_on > on else letter
+        for letter in timeline.expected_letters if letter.due_from <= on
+    )
+    return Balance(
+        licence_number=timeline.licence_number,
+        on=on,
+        known_at=known_at,
+        mode=timeline.mode,
+        state=state,
+        movements=timeline.movements_until(on),
+        scheduled=forecast(record.known_at(known_at), on, timeline.mode) if with_forecast else (),
+        stage=stage_eligibility(state),
+        letters=letters,
+        anomalies=tuple(a for a in timeline.anomalies if a.on <= on),
+    )
+
+
+def balance_as_of(
+    record: LicenceRecord,
+    on: date,
+    known_at: datetime | None = None,
+    mode: Mode = Mode.LEGAL,
+    *,
+    with_forecast: bool = True,
+) -> Balance:
+    """The balance of the licence at the end of `on` (A.14), as the ledger knew it at `known_at`, in `mode`."""
+    return balance_from_timeline(timeline_for(record, known_at, mode), record, on, known_at,
+                                 with_forecast=with_forecast)
+
+
+def missing_letters(balance: Balance) -> tuple[ExpectedLetter, ...]:
+    """Letters the law expected by `balance.on` that no notified letter answers yet."""
+    return tuple(letter for letter in balance.letters if letter.notified_on is None)
+
+
+def is_zero_pending(balance: Balance) -> bool:
+    """Balance 0 without an effective 48SI: still valid, a stage can save the licence (A.6)."""
+    return balance.state.zero_pending and not any(
+        letter.code is LetterCode.L48SI and letter.notified_on is not None for letter in balance.letters
+    )

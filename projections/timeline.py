@@ -1,0 +1,566 @@
+"""The fold: a licence's facts, under the law, into a dated timeline of movements (rules.md A.1–A.17).
+
+`build_timeline(record, mode)` walks the legal calendar day by day — only the days on which something can
+happen — and applies, in the same-day order of A.13:
+
+    reissue → ceiling changes (majoration, end of probation) → time-based recoveries (single point, ten-year,
+    full reconstitution) → withdrawals (by interception group, then DV, then recording order) → stage credits →
+    48SI notification → surrender
+
+Each decision comes from a pure rule of `ledger.law`; this module only orders them and keeps the state. The
+result answers any date: `Timeline.state_on(day)` and `Timeline.movements_until(day)`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ledger.facts import (
+    LetterNotified,
+    LicenceRecord,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceAnnulled,
+    OffenceEstablished,
+    StageCompleted,
+)
+from ledger.law import capital, invalidation, letters, reconstitution, scale, stage_recovery, withdrawal
+from ledger.law.capital import MAXIMUM, POINTS_SYSTEM_START, ProbationPlan
+from ledger.law.interruption import interrupts
+from ledger.values import LetterCode, Mode, OffenceClass, Status, Training
+from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
+
+# Same-day phases (A.13).
+REISSUE, CEILING, RECOVERY, WITHDRAWAL, STAGE, NOTIFICATION, SURRENDER = range(7)
+# Order inside the recovery phase (A.13): single point, ten-year, full reconstitution.
+SINGLE_POINT, TEN_YEAR, FULL = range(3)
+
+
+@dataclass(frozen=True, slots=True)
+class Offence:
+    """An offence as the law weighs it: the fact, its barème, its points after the interception cap."""
+
+    fact: OffenceEstablished
+    points: int  # after the interception cap (L223-2 III)
+    offence_class: OffenceClass
+    article: str
+    epoch: int  # which licence (first, or a reissue) it was committed under
+
+    @property
+    def fact_id(self) -> str:
+        return self.fact.fact_id
+
+    @property
+    def point_losing(self) -> bool:
+        return withdrawal.is_point_losing(self.points)
+
+
+@dataclass(slots=True)
+class Epoch:
+    """One licence of the person: the first, or one obtained again after an invalidation."""
+
+    index: int
+    start: date
+    training: Training
+    plan: ProbationPlan | None
+    offences: list[Offence] = field(default_factory=list)
+
+
+@dataclass(order=True, slots=True)
+class _Action:
+    phase: int
+    rank: tuple[object, ...]
+    seq: int
+    run: Callable[[date], None] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Every movement and state of one licence, in one mode, as known at one moment."""
+
+    licence_number: str
+    mode: Mode
+    movements: tuple[Movement, ...]
+    states: tuple[DayState, ...]
+    expected_letters: tuple[ExpectedLetter, ...]
+    anomalies: tuple[Anomaly, ...]
+    obtained_on: date
+    state_days: tuple[date, ...] = ()
+    movement_days: tuple[date, ...] = ()
+
+    def state_on(self, day: date) -> DayState:
+        """The licence at the end of `day` (A.14)."""
+        i = bisect_right(self.state_days, day)
+        if i == 0:
+            return DayState(day, 0, 0, Status.NOT_OBTAINED, None, None, None, 0, None, None, None, None)
+        state = self.states[i - 1]
+        return DayState(
+            day, state.balance, state.ceiling, state.status, state.licence_started_on, state.probation_start,
+            state.probation_end, state.majorations, state.last_crediting_stage_on, state.invalidated_on,
+            state.surrendered_on, state.new_licence_not_before,
+        )
+
+    def movements_until(self, day: date) -> tuple[Movement, ...]:
+        """The movements effective on or before `day`: their deltas sum to the balance of `day`."""
+        return self.movements[: bisect_right(self.movement_days, day)]
+
+    def movements_after(self, day: date) -> tuple[Movement, ...]:
+        return self.movements[bisect_right(self.movement_days, day):]
+
+
+class _Fold:
+    """The day-by-day evaluation. One instance per (record, mode); not reusable."""
+
+    def __init__(self, record: LicenceRecord, mode: Mode) -> None:
+        self.mode = mode
+        self.record = record
+        self.movements: list[Movement] = []
+        self.states: list[DayState] = []
+        self.expected: list[ExpectedLetter] = []
+        self.anomalies: list[Anomaly] = []
+        self._agenda: dict[date, list[_Action]] = {}
+        self._days: list[date] = []
+        self._seq = 0
+        # person-level state
+        self.last_crediting_stage: date | None = None
+        self.effective_48si: list[date] = []
+        # licence-level state
+        self.epoch: Epoch | None = None
+        self.balance = 0
+        self.ceiling = 0
+        self.status = Status.NOT_OBTAINED
+        self.majorations = 0
+        self.probation_end: date | None = None
+        self.probation_over = True
+        self.anchor: date | None = None
+        self.serious_record = False
+        self.reconstitution_due: date | None = None
+        self.last_full_reconstitution: date | None = None
+        self.single_point_returned: set[str] = set()
+        self.invalidated_on: date | None = None
+        self.surrendered_on: date | None = None
+        self.new_licence_not_before: date | None = None
+        self._prepare()
+
+    # -- preparation -------------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        record = self.record
+        licence = record.licence
+        annulled = {f.offence_id for f in record.facts if isinstance(f, OffenceAnnulled)}
+        reissues = sorted((f for f in record.facts if isinstance(f, LicenceReissued)),
+                          key=lambda r: (r.obtained_on, r.order_key))
+        self.epochs = [Epoch(0, licence.obtained_on, licence.training, capital.probation_plan(
+            licence.obtained_on, licence.training, first_licence=True,
+            complementary_training_on=licence.complementary_training_on))]
+        for r in reissues:
+            self.epochs.append(Epoch(len(self.epochs), r.obtained_on, r.training, capital.probation_plan(
+                r.obtained_on, r.training, first_licence=False, complementary_training_on=None)))
+        starts = [e.start for e in self.epochs]
+
+        raw = [f for f in record.facts if isinstance(f, OffenceEstablished) and f.fact_id not in annulled]
+        assessed = [(o, scale.assess(o)) for o in raw]
+        groups: dict[str, list[tuple[OffenceEstablished, scale.Assessment]]] = {}
+        shares: dict[str, int] = {}
+        for o, a in assessed:
+            if o.interception:
+                groups.setdefault(o.interception, []).append((o, a))
+            else:
+                shares[o.fact_id] = a.points
+        for group in groups.values():
+            shares.update(scale.capped_points(group))
+        self.offences: list[Offence] = []
+        for o, a in assessed:
+            epoch = max(bisect_right(starts, o.committed_on) - 1, 0)
+            offence = Offence(o, shares[o.fact_id], a.offence_class, a.article, epoch)
+            self.offences.append(offence)
+            self.epochs[epoch].offences.append(offence)
+
+        self._schedule_epoch_start(self.epochs[0])
+        for epoch in self.epochs[1:]:
+            reissue = next(r for r in reissues if r.obtained_on == epoch.start)
+            self._at(epoch.start, REISSUE, (reissue.order_key,), lambda day, e=epoch, f=reissue: self._reissue(day, e, f))
+        for offence in self.offences:
+            fact = offence.fact
+            group = fact.interception or f"~{fact.fact_id}"
+            self._at(withdrawal.effective_on(fact), WITHDRAWAL, (group, fact.established_on, fact.order_key),
+                     lambda day, o=offence: self._withdraw(day, o))
+        for fact in record.facts:
+            if isinstance(fact, StageCompleted):
+                self._at(stage_recovery.stage_effective_on(fact), STAGE, (fact.order_key,),
+                         lambda day, s=fact: self._stage(day, s))
+            elif isinstance(fact, LetterNotified) and fact.code is LetterCode.L48SI:
+                self._at(fact.notified_on, NOTIFICATION, (fact.order_key,),
+                         lambda day, f=fact: self._forty_eight_si(day, f))
+            elif isinstance(fact, LicenceSurrendered):
+                self._at(fact.surrendered_on, SURRENDER, (fact.order_key,),
+                         lambda day, f=fact: self._surrender(day, f))
+
+    def _at(self, day: date, phase: int, rank: tuple[object, ...], run: Callable[[date], None]) -> None:
+        self._seq += 1
+        actions = self._agenda.get(day)
+        if actions is None:
+            self._agenda[day] = actions = []
+            heapq.heappush(self._days, day)
+        actions.append(_Action(phase, rank, self._seq, run))
+
+    def _schedule_epoch_start(self, epoch: Epoch) -> None:
+        start = max(epoch.start, POINTS_SYSTEM_START)
+        self._at(start, REISSUE, (), lambda day, e=epoch: self._start(day, e))
+
+    # -- the walk ----------------------------------------------------------------------------------------
+
+    def run(self) -> Timeline:
+        while self._days:
+            day = heapq.heappop(self._days)
+            actions = self._agenda.pop(day)
+            # Actions scheduled for `day` while processing it join the queue in phase order.
+            while actions:
+                actions.sort()
+                action = actions.pop(0)
+                action.run(day)
+                more = self._agenda.pop(day, None)
+                if more:
+                    actions.extend(more)
+                    self._days.remove(day)
+                    heapq.heapify(self._days)
+            self._snapshot(day)
+        self._match_letters()
+        return Timeline(
+            self.record.licence_number, self.mode, tuple(self.movements), tuple(self.states),
+            tuple(self.expected), tuple(self.anomalies), self.record.licence.obtained_on,
+            tuple(s.on for s in self.states), tuple(m.on for m in self.movements),
+        )
+
+    def _snapshot(self, day: date) -> None:
+        epoch = self.epoch
+        plan = epoch.plan if epoch else None
+        self.states.append(DayState(
+            day, self.balance, self.ceiling, self.status, epoch.start if epoch else None,
+            plan.start if plan else None, self.probation_end if plan else None, self.majorations,
+            self.last_crediting_stage, self.invalidated_on, self.surrendered_on, self.new_licence_not_before,
+        ))
+
+    def _move(self, day: date, delta: int, rule: str, article: str, fact_id: str | None, detail: str) -> None:
+        self.balance += delta
+        self.movements.append(Movement(day, delta, rule, article, fact_id, detail, self.balance, self.ceiling))
+
+    def _flag(self, day: date, kind: str, detail: str, fact_id: str | None) -> None:
+        self.anomalies.append(Anomaly(day, kind, detail, fact_id))
+
+    def _expect(self, day: date, codes: tuple[LetterCode, ...], reason: str, fact_id: str | None) -> None:
+        self.expected.extend(ExpectedLetter(code, day, reason, fact_id) for code in codes)
+
+    @property
+    def _active(self) -> bool:
+        return self.epoch is not None and self.status is Status.VALID
+
+    # -- licences ----------------------------------------------------------------------------------------
+
+    def _start(self, day: date, epoch: Epoch) -> None:
+        """L223-1; R223-1 — a licence starts with its capital and, if probationary, its probation."""
+        self.epoch = epoch
+        self.status = Status.VALID
+        self.majorations = 0
+        self.anchor = None
+        self.serious_record = False
+        self.reconstitution_due = None
+        self.last_full_reconstitution = None
+        self.invalidated_on = None
+        self.surrendered_on = None
+        self.new_licence_not_before = None
+        points = capital.initial_capital(epoch.start)
+        self.ceiling = points
+        plan = epoch.plan
+        self.probation_end = plan.end if plan else None
+        self.probation_over = plan is None
+        article = "L223-1 al. 2; R223-1 II" if plan else "L223-1; R223-1 I"
+        detail = (f"probationary licence ({plan.regime.value}, {epoch.training.value}) until "
+                  f"{plan.end.isoformat()}" if plan else "licence with the full capital")
+        self._move(day, points - self.balance, "initial_capital", article, None, detail)
+        if day < date(1992, 12, 1) and plan is None:
+            self._at(date(1992, 12, 1), CEILING, (0,), lambda d: self._capital_increase(d))
+        if plan is not None:
+            for k, majoration in enumerate(plan.majorations, start=1):
+                self._at(majoration.on, CEILING, (1, k),
+                         lambda d, m=majoration, k=k, e=epoch: self._majoration(d, e, m.points, k))
+            if plan.reduced_end is not None:
+                self._at(plan.reduced_end, CEILING, (2,), lambda d, e=epoch: self._reduced_end(d, e))
+            self._at(plan.end, CEILING, (3,), lambda d, e=epoch: self._probation_end(d, e))
+
+    def _capital_increase(self, day: date) -> None:
+        """R223-1 I (décret n° 92-1228) — the capital goes from 6 to 12 points."""
+        if not self._active:
+            return
+        increase = capital.MAXIMUM_CAPITAL.value_on(day) - self.ceiling
+        self.ceiling += increase
+        self._move(day, increase, "capital_increase", "R223-1 I", None, "décret n° 92-1228: capital 6 → 12")
+
+    def _reissue(self, day: date, epoch: Epoch, fact: LicenceReissued) -> None:
+        """L223-5; L223-1 — a new licence after an invalidation: probationary, 6 points (A.15)."""
+        if self.status is not Status.INVALIDATED:
+            self._flag(day, "reissue_without_invalidation",
+                       "a new licence was recorded while the previous one had not lost its validity", fact.fact_id)
+            return
+        if self.new_licence_not_before is None:
+            self._flag(day, "reissue_without_surrender",
+                       "a new licence was recorded before the previous one was surrendered", fact.fact_id)
+        elif day < self.new_licence_not_before:
+            self._flag(day, "reissue_before_waiting_period",
+                       f"new licence obtained before {self.new_licence_not_before.isoformat()} (L223-5 II)",
+                       fact.fact_id)
+        self._start(day, epoch)
+
+    # -- ceiling changes (probation) --------------------------------------------------------------------
+
+    def _offence_in(self, epoch: Epoch, start: date, end: date, exclude: str | None = None) -> Offence | None:
+        for offence in epoch.offences:
+            if (offence.point_losing and offence.fact_id != exclude
+                    and interrupts(offence.fact, start, end, self.mode)):
+                return offence
+        return None
+
+    def _majoration(self, day: date, epoch: Epoch, points: int, year: int) -> None:
+        """L223-1 al. 2; R223-1 II — +2 (+3 AAC) at each anniversary if no point-losing offence since the start
+        of probation (CE 15 juin 2016 n° 393522); legal: committed before the anniversary, administrative:
+        established before it (A.1, A.12).
+        """
+        if epoch is not self.epoch or not self._active or self.probation_over:
+            return
+        assert epoch.plan is not None
+        blocking = self._offence_in(epoch, epoch.plan.start, day)
+        if blocking is not None:
+            self._move(day, 0, "majoration_lost", "L223-1 al. 2; R223-1 II", blocking.fact_id,
+                       f"year {year}: no majoration, offence {blocking.fact_id} since the start of probation")
+            return
+        self.ceiling += points
+        self.majorations += 1
+        self._move(day, points, "probation_majoration", "L223-1 al. 2; R223-1 II", None,
+                   f"year {year} of probation without offence: +{points}")
+
+    def _reduced_end(self, day: date, epoch: Epoch) -> None:
+        """L223-1 al. 2; R223-1 II (décret n° 2018-715) — the formation complémentaire ends probation after 2 years
+        (18 months AAC) if no point-losing offence was committed (legal) / established (administrative) meanwhile.
+        """
+        if epoch is not self.epoch or not self._active or self.probation_over:
+            return
+        assert epoch.plan is not None
+        blocking = self._offence_in(epoch, epoch.plan.start, day)
+        if blocking is not None:
+            self._move(day, 0, "complementary_training_reduction_lost", "L223-1 al. 2; R223-1 II",
+                       blocking.fact_id, f"offence {blocking.fact_id} during the reduced probation: full length")
+            return
+        self.probation_end = day
+        self._end_probation(day, epoch, "formation complémentaire: probation ends early")
+
+    def _probation_end(self, day: date, epoch: Epoch) -> None:
+        """R223-1 IV — at the end of probation the ceiling becomes 12."""
+        if epoch is not self.epoch or not self._active or self.probation_over:
+            return
+        self._end_probation(day, epoch, "end of probation")
+
+    def _end_probation(self, day: date, epoch: Epoch, why: str) -> None:
+        """R223-1 IV — ceiling 12; the balance becomes 12 only if no point-losing offence was ever committed
+        (legal) / established (administrative) during probation, else it stays (rules.md §1.3, A.12).
+        """
+        assert epoch.plan is not None
+        self.probation_over = True
+        self.ceiling = MAXIMUM
+        blocking = self._offence_in(epoch, epoch.plan.start, day)
+        if blocking is None:
+            self._move(day, MAXIMUM - self.balance, "end_of_probation", "R223-1 IV", None,
+                       f"{why}, no offence: 12 points")
+        else:
+            self._move(day, 0, "end_of_probation", "R223-1 IV", blocking.fact_id,
+                       f"{why}: ceiling 12, balance kept (offence {blocking.fact_id})")
+
+    # -- withdrawals ------------------------------------------------------------------------------------
+
+    def _in_probation(self, day: date) -> bool:
+        epoch = self.epoch
+        return (epoch is not None and epoch.plan is not None and self.probation_end is not None
+                and epoch.plan.start <= day < self.probation_end)
+
+    def _withdraw(self, day: date, offence: Offence) -> None:
+        """L223-1; L223-2 — the offence's points leave on its date de valeur, floored at 0 (A.2, A.5)."""
+        fact = offence.fact
+        epoch = self.epoch
+        if epoch is None or offence.epoch != epoch.index or self.status is not Status.VALID:
+            self._move(day, 0, "withdrawal_without_effect", "L223-1; L223-5 (A.15)", fact.fact_id,
+                       "offence committed under a licence that has since lost its validity: "
+                       "it changes nothing on the current one")
+            return
+        if not offence.point_losing:
+            self._move(day, 0, "zero_point_offence", offence.article, fact.fact_id,
+                       "no point withdrawn (barème or interception cap): no window is interrupted (A.10)")
+            return
+        before = self.balance
+        taken = withdrawal.amount_taken(offence.points, before)
+        self._move(day, -taken, "withdrawal", f"L223-1; {offence.article}", fact.fact_id,
+                   f"{offence.offence_class.value} offence committed {fact.committed_on.isoformat()}: "
+                   f"{offence.points} point(s)" + (f", {taken} taken (floor 0)" if taken != offence.points else ""))
+        # A.7: a point-losing withdrawal re-anchors the full reconstitution.
+        self.anchor = day
+        self.serious_record = self.serious_record or offence.offence_class.is_serious
+        years = reconstitution.full_reconstitution_years(
+            serious_record=self.serious_record, anchor=day, anchor_in_probation=self._in_probation(day))
+        due = reconstitution.full_reconstitution_on(day, years)
+        self.reconstitution_due = due
+        self._at(due, RECOVERY, (FULL,), lambda d, a=day: self._full_reconstitution(d, a, years))
+        if offence.points == 1:
+            back = reconstitution.single_point_return_on(fact.established_on, fact.committed_on)
+            if back is not None:
+                self._at(back, RECOVERY, (SINGLE_POINT, fact.order_key), lambda d, o=offence: self._single_point(d, o))
+        ten = reconstitution.ten_year_return_on(offence.offence_class, day)
+        if ten is not None:
+            self._at(ten, RECOVERY, (TEN_YEAR, fact.order_key), lambda d, o=offence: self._ten_year(d, o))
+        committed_in_probation = (epoch.plan is not None and self.probation_end is not None
+                                  and epoch.plan.start <= fact.committed_on < self.probation_end)
+        self._expect(day, letters.letters_after_withdrawal(
+            points=offence.points, balance_before=before, balance_after=self.balance,
+            committed_in_probation=committed_in_probation), f"withdrawal {fact.fact_id}", fact.fact_id)
+
+    # -- recoveries -------------------------------------------------------------------------------------
+
+    def _full_reconstitution(self, day: date, anchor: date, years: int) -> None:
+        """L223-6 al. 1-2 — no new point-losing offence for 2 (3) years after the last DV: the licence gets its
+        ceiling back (A.7). Legal: an offence committed in [anchor, day) blocks even if established later;
+        administrative: only DVs count, and each one already re-anchored.
+        """
+        if self.reconstitution_due != day or self.anchor != anchor or not self._active:
+            return
+        epoch = self.epoch
+        assert epoch is not None
+        self.reconstitution_due = None
+        if self.mode is Mode.LEGAL:
+            for offence in epoch.offences:
+                fact = offence.fact
+                if offence.point_losing and anchor <= fact.committed_on < day and fact.established_on >= day:
+                    self._move(day, 0, "full_reconstitution_blocked", "L223-6 al. 1", fact.fact_id,
+                               f"offence {fact.fact_id} committed {fact.committed_on.isoformat()} within the "
+                               f"{years}-year window (established later)")
+                    return
+        gain = self.ceiling - self.balance
+        self.anchor = None
+        self.serious_record = False
+        self.last_full_reconstitution = day
+        self._move(day, gain, "full_reconstitution", "L223-6 al. 1-2", None,
+                   f"{years} years without offence since {anchor.isoformat()}: back to the ceiling")
+
+    def _single_point(self, day: date, offence: Offence) -> None:
+        """L223-6 al. 3 — a single withdrawn point comes back after 6 months (1 year before 2011) if no other
+        point-losing offence was committed (legal) / established (administrative) in [DV, return day) (A.8).
+        """
+        fact = offence.fact
+        epoch = self.epoch
+        if epoch is None or offence.epoch != epoch.index or not self._active:
+            return
+        if self.last_full_reconstitution is not None and self.last_full_reconstitution > fact.established_on:
+            return
+        blocking = self._offence_in(epoch, fact.established_on, day, exclude=fact.fact_id)
+        if blocking is not None:
+            self._move(day, 0, "single_point_blocked", "L223-6 al. 3", fact.fact_id,
+                       f"offence {blocking.fact_id} within the window: the point waits for another mechanism")
+            return
+        gain = min(1, self.ceiling - self.balance)
+        self.single_point_returned.add(fact.fact_id)
+        self._move(day, gain, "single_point_return", "L223-6 al. 3", fact.fact_id,
+                   f"1-point offence established {fact.established_on.isoformat()}: point back")
+
+    def _ten_year(self, day: date, offence: Offence) -> None:
+        """L223-6 last al. — the points of a class 1–4 contravention come back 10 years after its DV, unless a
+        full reconstitution or an invalidation happened since; never twice for a single point (A.9).
+        """
+        fact = offence.fact
+        epoch = self.epoch
+        if epoch is None or offence.epoch != epoch.index or not self._active:
+            return
+        if self.last_full_reconstitution is not None and self.last_full_reconstitution > fact.established_on:
+            return
+        points = offence.points - (1 if fact.fact_id in self.single_point_returned else 0)
+        if points <= 0:
+            return
+        gain = max(0, min(points, self.ceiling - self.balance))
+        self._move(day, gain, "ten_year_return", "L223-6 last al.", fact.fact_id,
+                   f"{points} point(s) of the offence established {fact.established_on.isoformat()}")
+
+    # -- stages -----------------------------------------------------------------------------------------
+
+    def _stage(self, day: date, stage: StageCompleted) -> None:
+        """L223-6 al. 4; R223-8 — +4 within the ceiling the day after the last day, once a year (A.3, A.4)."""
+        if not self._active:
+            self._move(day, 0, "stage_without_effect", "R223-8; L223-5", stage.fact_id,
+                       "the licence had lost its validity (48SI notified) before the stage took effect")
+            self._flag(day, "stage_after_invalidation", "stage effective after an effective 48SI", stage.fact_id)
+            return
+        if not stage_recovery.spacing_respected(day, self.last_crediting_stage):
+            assert self.last_crediting_stage is not None
+            self._move(day, 0, "stage_too_soon", "L223-6 al. 4", stage.fact_id,
+                       f"less than a year after the stage effective {self.last_crediting_stage.isoformat()}")
+            return
+        credit = stage_recovery.stage_credit(self.balance, self.ceiling, day)
+        if credit > 0:
+            self.last_crediting_stage = day
+        self._move(day, credit, "stage_credit", "L223-6 al. 4; R223-8 II-III", stage.fact_id,
+                   f"{stage.case.value} stage {stage.first_day.isoformat()}–{stage.last_day.isoformat()}"
+                   + ("" if credit else ": at the ceiling, nothing to credit (does not start the year)"))
+        self._expect(day, letters.letter_after_stage(credit), f"stage {stage.fact_id}", stage.fact_id)
+
+    # -- invalidation -----------------------------------------------------------------------------------
+
+    def _forty_eight_si(self, day: date, letter: LetterNotified) -> None:
+        """L223-1; L223-5; CE 29 sept. 2023 n° 461479 — a 48SI invalidates only a zero balance (A.6, A.15)."""
+        if self.status is Status.INVALIDATED:
+            self._move(day, 0, "forty_eight_si_repeated", "L223-5", letter.fact_id,
+                       "the licence had already lost its validity")
+            return
+        if not self._active or not invalidation.forty_eight_si_is_effective(self.balance):
+            self._move(day, 0, "forty_eight_si_void", "L223-1; CE n° 461479", letter.fact_id,
+                       f"48SI notified on a balance of {self.balance}: void, invalidates nothing")
+            self._flag(day, "void_48si", f"48SI notified while the legal balance was {self.balance}",
+                       letter.fact_id)
+            return
+        self.status = Status.INVALIDATED
+        self.invalidated_on = day
+        self.effective_48si.append(day)
+        self.reconstitution_due = None
+        self._move(day, 0, "invalidation", "L223-1; L223-5 I", letter.fact_id,
+                   "48SI notified on a zero balance: the licence loses its validity")
+
+    def _surrender(self, day: date, fact: LicenceSurrendered) -> None:
+        """L223-5 II — the waiting period for a new licence runs from the surrender (A.15)."""
+        if self.status is not Status.INVALIDATED or self.surrendered_on is not None:
+            self._flag(day, "surrender_without_invalidation",
+                       "licence surrendered while it had not lost its validity", fact.fact_id)
+            return
+        assert self.invalidated_on is not None
+        previous = self.effective_48si[-2] if len(self.effective_48si) > 1 else None
+        self.surrendered_on = day
+        self.new_licence_not_before = invalidation.new_licence_not_before(day, self.invalidated_on, previous)
+
+    # -- letters ----------------------------------------------------------------------------------------
+
+    def _match_letters(self) -> None:
+        notified = sorted((f for f in self.record.facts if isinstance(f, LetterNotified)),
+                          key=lambda f: (f.notified_on, f.order_key))
+        used: set[str] = set()
+        matched: list[ExpectedLetter] = []
+        for expected in sorted(self.expected, key=lambda e: e.due_from):
+            answer = next((f for f in notified if f.code is expected.code and f.fact_id not in used
+                           and f.notified_on >= expected.due_from), None)
+            if answer is None:
+                matched.append(expected)
+                continue
+            used.add(answer.fact_id)
+            matched.append(ExpectedLetter(expected.code, expected.due_from, expected.reason, expected.fact_id,
+                                          answer.notified_on, answer.fact_id))
+        self.expected = matched
+
+
+def build_timeline(record: LicenceRecord, mode: Mode = Mode.LEGAL) -> Timeline:
+    """Fold every fact of `record` under the law, in `mode` (A.1). Cut `record` with `known_at` first."""
+    return _Fold(record, mode).run()
