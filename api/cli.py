@@ -1,0 +1,33 @@
+"""The `points-ledger` command (typer): serve, demo, export/import, simulate, tokens, reconcile, reports.
+
+Each group of commands lives in its own module and registers itself here; they all call the same ledger and
+projection functions as the HTTP routes.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from api import cli_ledger, cli_reports, cli_simulate, cli_tokens
+
+app = typer.Typer(
+    name="points-ledger",
+    help="Event-sourced ledger of French driving-licence points (permis à points).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """Event-sourced ledger of French driving-licence points. Store: POINTS_LEDGER_DATABASE_URL."""
+
+
+for module in (cli_ledger, cli_simulate, cli_tokens, cli_reports):
+    module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,166 @@
+"""PointsLedger: the eventsourcing application that records a licence's facts and reads them back.
+
+Every command loads the licence, checks the new fact, and saves in one `save()`; if another writer appended
+to the same licence meanwhile (optimistic concurrency: the library raises `IntegrityError`), it retries a
+bounded number of times on the fresh stream, then raises `ConcurrencyConflict`. Never a lost or duplicated
+event: a retry re-runs the idempotency check, so a fact that the other writer recorded is returned, not copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+
+from ledger.errors import ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
+from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
+from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
+from ledger.licence import Licence, content_of, licence_id
+from ledger.storage import ensure_postgres_schema
+
+MAX_ATTEMPTS = 8
+
+
+class DateAsISO(Transcoding):
+    """Legal dates are stored as ISO strings (YYYY-MM-DD)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
+    """Any application reading the ledger's events must register the same transcodings."""
+    transcoder.register(DateAsISO())
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The answer to a write: the fact's id, the stream's version after it, and whether it was new."""
+
+    licence_number: str
+    fact_id: str
+    version: int
+    created: bool
+
+
+class PointsLedger(Application[UUID]):
+    """The ledger of licences. Construct it with an explicit env (see `ledger.storage.storage_env`)."""
+
+    name = "PointsLedger"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        if env is not None:
+            ensure_postgres_schema(env)
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_ledger_transcodings(transcoder)
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def create_licence(self, licence: LicenceObtained) -> Recorded:
+        """Open a licence's stream. Recording the same licence again returns the first recording."""
+        aggregate = Licence.obtain(licence)
+        try:
+            existing: Licence = self.repository.get(aggregate.id)
+        except AggregateNotFoundError:
+            pass
+        else:
+            if content_of(existing.licence_fact()) == content_of(licence) or (
+                existing.first_event.evidence_ref == licence.evidence_ref
+                and content_of(existing.licence_fact()) == content_of(licence)
+            ):
+                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+            raise LicenceAlreadyExists(licence.licence_number)
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            existing = self.repository.get(aggregate.id)
+            if content_of(existing.licence_fact()) == content_of(licence):
+                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+            raise LicenceAlreadyExists(licence.licence_number) from None
+        return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
+
+    def record(self, licence_number: str, fact: LegalFact) -> Recorded:
+        """Append one fact to a licence (any type of `ledger.facts.LegalFact`), with bounded retries."""
+        for _attempt in range(MAX_ATTEMPTS):
+            aggregate = self._licence(licence_number)
+            fact_id, created = aggregate.record_fact(fact)
+            if not created:
+                return Recorded(aggregate.licence_number, fact_id, aggregate.version, False)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue  # another writer appended first: reload and decide again
+            return Recorded(aggregate.licence_number, fact_id, aggregate.version, True)
+        raise ConcurrencyConflict(licence_number, MAX_ATTEMPTS)
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def _licence(self, licence_number: str) -> Licence:
+        if not licence_number or not licence_number.strip():
+            raise InvalidFact("licence_number", "must not be empty")
+        try:
+            aggregate: Licence = self.repository.get(licence_id(licence_number))
+        except AggregateNotFoundError:
+            raise LicenceNotFound(licence_number) from None
+        return aggregate
+
+    def licence_events(self, licence_number: str) -> list[Any]:
+        """The raw stream of a licence, oldest first (for audit and export)."""
+        events = list(self.events.get(licence_id(licence_number)))
+        if not events:
+            raise LicenceNotFound(licence_number)
+        return events
+
+    def get_record(self, licence_number: str, known_at: datetime | None = None) -> LicenceRecord:
+        """The licence's facts as plain values (what the law reads); `known_at` cuts by recording time."""
+        return record_from_events(self.licence_events(licence_number)).known_at(known_at)
+
+    def version_of(self, licence_number: str) -> int:
+        return len(self.licence_events(licence_number))
+
+    def exists(self, licence_number: str) -> bool:
+        return bool(list(self.events.get(licence_id(licence_number), lte=1)))
+
+    def licence_numbers(self, page_size: int = 1000) -> Iterator[str]:
+        """Every licence number, in creation order (reads the application sequence, first events only)."""
+        for notification in self.notifications(topics=(LicenceWasObtained.TOPIC,), page_size=page_size):
+            event = self.mapper.to_domain_event(notification)
+            yield event.licence_number
+
+    def notifications(
+        self, start: int = 1, *, topics: Sequence[str] = (), page_size: int = 1000, stop: int | None = None
+    ) -> Iterator[Notification]:
+        """The application sequence (every event of every licence, in commit order), paged."""
+        position = start
+        while True:
+            page = self.recorder.select_notifications(position, page_size, stop=stop, topics=topics)
+            if not page:
+                return
+            yield from page
+            position = page[-1].id + 1
+
+    def event_type(self, event: Any) -> str:
+        return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
+
+
+def record_from_events(events: Sequence[Any]) -> LicenceRecord:
+    """Turn a licence's stream into the facts the law reads (first event: the licence)."""
+    first = events[0]
+    if not isinstance(first, LicenceWasObtained):
+        raise ValueError("a licence stream starts with LicenceWasObtained")
+    facts = tuple(e.as_fact(seq) for seq, e in enumerate(events[1:], start=1) if isinstance(e, LicenceFactRecorded))
+    return LicenceRecord(first.as_fact(0), facts)
