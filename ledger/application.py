@@ -153,6 +153,38 @@ class PointsLedger(Application[UUID]):
             yield from page
             position = page[-1].id + 1
 
+    def audit_events(
+        self,
+        *,
+        recorded_by: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[tuple[int, Any]], int | None]:
+        """The raw audit trail across licences: (position, event) pairs matching the filters, oldest first.
+
+        `after` is the last position already seen (0 to start); returns the page and the position to pass
+        next (None when the trail is exhausted). Recording times are the events' timestamps.
+        """
+        topics = tuple(t for t, name in EVENT_TYPES.items() if name == event_type) if event_type else ()
+        if event_type and not topics:
+            raise InvalidFact("type", f"unknown event type {event_type!r}: one of {', '.join(EVENT_TYPES.values())}")
+        page: list[tuple[int, Any]] = []
+        for notification in self.notifications(after + 1, topics=topics, page_size=max(limit, 100)):
+            event = self.mapper.to_domain_event(notification)
+            if recorded_by is not None and getattr(event, "recorded_by", None) != recorded_by:
+                continue
+            if since is not None and event.timestamp < since:
+                continue
+            if until is not None and event.timestamp > until:
+                continue
+            page.append((notification.id, event))
+            if len(page) == limit:
+                return page, notification.id
+        return page, None
+
     def event_type(self, event: Any) -> str:
         return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
 
