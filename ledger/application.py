@@ -138,7 +138,7 @@ class PointsLedger(Application[UUID]):
     def licence_numbers(self, page_size: int = 1000) -> Iterator[str]:
         """Every licence number, in creation order (reads the application sequence, first events only)."""
         for notification in self.notifications(topics=(LicenceWasObtained.TOPIC,), page_size=page_size):
-            event = self.mapper.to_domain_event(notification)
+            event: Any = self.mapper.to_domain_event(notification)
             yield event.licence_number
 
     def notifications(
@@ -173,7 +173,7 @@ class PointsLedger(Application[UUID]):
             raise InvalidFact("type", f"unknown event type {event_type!r}: one of {', '.join(EVENT_TYPES.values())}")
         page: list[tuple[int, Any]] = []
         for notification in self.notifications(after + 1, topics=topics, page_size=max(limit, 100)):
-            event = self.mapper.to_domain_event(notification)
+            event: Any = self.mapper.to_domain_event(notification)
             if recorded_by is not None and getattr(event, "recorded_by", None) != recorded_by:
                 continue
             if since is not None and event.timestamp < since:

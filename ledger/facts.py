@@ -109,7 +109,9 @@ class LicenceReissued(Fact):
     training: Training = Training.TRADITIONAL
 
 
-LegalFact = OffenceEstablished | StageCompleted | LetterNotified | OffenceAnnulled | LicenceSurrendered | LicenceReissued
+LegalFact = (
+    OffenceEstablished | StageCompleted | LetterNotified | OffenceAnnulled | LicenceSurrendered | LicenceReissued
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ class Licence(Aggregate):
     ) -> None:
         self.licence_number = licence_number
         self.recorded: list[LicenceFactRecorded] = []
+        self._obtained: LicenceWasObtained  # set by LicenceWasObtained.apply, right after __init__
 
     @classmethod
     def obtain(cls, licence: LicenceObtained) -> Licence:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from ledger.facts import LicenceRecord, LicenceReissued, LicenceSurrendered, OffenceEstablished, StageCompleted
+from ledger.facts import (
+    LegalFact,
+    LicenceRecord,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceEstablished,
+    StageCompleted,
+)
 from ledger.law import stage_recovery
 from ledger.law.calendar import next_day
 from ledger.values import LetterCode, Mode, Status
@@ -80,7 +87,7 @@ def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: 
 
 def _effective_by(record: LicenceRecord, on: date) -> LicenceRecord:
     """The facts whose legal effect is on or before `on`: the base of a forecast "if nothing else happens"."""
-    kept = []
+    kept: list[LegalFact] = []
     for fact in record.facts:
         if isinstance(fact, OffenceEstablished):
             if fact.established_on <= on:

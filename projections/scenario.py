@@ -29,6 +29,8 @@ from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Training
 from projections.balance import timeline_for
 from projections.timeline import Timeline
 
+Day = date
+
 EXPECTABLE = ("balance", "ceiling", "status", "new_licence_not_before")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required, optional)
@@ -114,7 +116,7 @@ class _Reader:
     def fail(self, field_name: str, reason: str) -> ScenarioError:
         return ScenarioError(self.source, self.where, field_name, reason)
 
-    def date(self, name: str, *, required: bool = True) -> date | None:
+    def date(self, name: str, *, required: bool = True) -> Day | None:
         value = self.data.get(name)
         if value is None:
             if required:
@@ -123,11 +125,11 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(name, "must be a date string YYYY-MM-DD")
         try:
-            return date.fromisoformat(value)
+            return Day.fromisoformat(value)
         except ValueError:
             raise self.fail(name, f"{value!r} is not a date YYYY-MM-DD") from None
 
-    def req_date(self, name: str) -> date:
+    def req_date(self, name: str) -> Day:
         value = self.date(name)
         assert value is not None
         return value
@@ -140,7 +142,7 @@ class _Reader:
             raise self.fail(name, "must be an integer")
         return value
 
-    def str(self, name: str, *, required: bool = False) -> str | None:
+    def text(self, name: str, *, required: bool = False) -> str | None:
         value = self.data.get(name)
         if value is None:
             if required:
@@ -173,7 +175,7 @@ def _licence(source: str, data: Any) -> LicenceObtained:
     obtained = r.req_date("obtained_on")
     return LicenceObtained(
         fact_id="licence", recorded_at=start_of_day(obtained), recorded_by="scenario",
-        licence_number=r.str("number") or "scenario", obtained_on=obtained,
+        licence_number=r.text("number") or "scenario", obtained_on=obtained,
         training=r.enum("training", Training, Training.TRADITIONAL),
         complementary_training_on=r.date("complementary_training_on", required=False),
     )
@@ -198,8 +200,8 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
         if data.get(name) is None:
             raise r.fail(name, "required")
     common: dict[str, Any] = {"fact_id": ident or f"{kind}-{index + 1}", "seq": index,
-                              "recorded_by": r.str("recorded_by") or "scenario",
-                              "evidence_ref": r.str("evidence_ref") or ""}
+                              "recorded_by": r.text("recorded_by") or "scenario",
+                              "evidence_ref": r.text("evidence_ref") or ""}
     recorded_on = r.date("recorded_on", required=False)
 
     def at(default: date) -> datetime:
@@ -220,21 +222,21 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
         return OffenceEstablished(
             **common, recorded_at=at(established), committed_on=r.req_date("committed_on"),
             established_on=established, points=r.int("points"), offence_class=klass, speeding=speeding,
-            interception=r.str("interception"), description=r.str("description") or "",
-            natinf=r.str("natinf"), established_by=r.str("established_by"),
+            interception=r.text("interception"), description=r.text("description") or "",
+            natinf=r.text("natinf"), established_by=r.text("established_by"),
         )
     if kind == "stage":
         last = r.req_date("last_day")
         return StageCompleted(**common, recorded_at=at(last), first_day=r.req_date("first_day"), last_day=last,
-                              case=r.enum("case", StageCase, StageCase.VOLUNTARY), agrement=r.str("agrement"),
-                              place=r.str("place"))
+                              case=r.enum("case", StageCase, StageCase.VOLUNTARY), agrement=r.text("agrement"),
+                              place=r.text("place"))
     if kind == "letter":
         notified = r.req_date("notified_on")
         return LetterNotified(**common, recorded_at=at(notified), code=r.enum("code", LetterCode),
                               notified_on=notified)
     if kind == "annulment":
         decided = r.req_date("decided_on")
-        return OffenceAnnulled(**common, recorded_at=at(decided), offence_id=r.str("offence", required=True) or "",
+        return OffenceAnnulled(**common, recorded_at=at(decided), offence_id=r.text("offence", required=True) or "",
                                decided_on=decided)
     if kind == "surrender":
         on = r.req_date("on")

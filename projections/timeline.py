@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from ledger.facts import (
     LetterNotified,
@@ -181,24 +182,21 @@ class _Fold:
             self.epochs[epoch].offences.append(offence)
 
         self._schedule_epoch_start(self.epochs[0])
-        for epoch in self.epochs[1:]:
-            reissue = next(r for r in reissues if r.obtained_on == epoch.start)
-            self._at(epoch.start, REISSUE, (reissue.order_key,), lambda day, e=epoch, f=reissue: self._reissue(day, e, f))
+        for later, reissue in zip(self.epochs[1:], reissues, strict=True):
+            self._at(later.start, REISSUE, (reissue.order_key,), partial(self._reissue, epoch=later, fact=reissue))
         for offence in self.offences:
-            fact = offence.fact
-            group = fact.interception or f"~{fact.fact_id}"
-            self._at(withdrawal.effective_on(fact), WITHDRAWAL, (group, fact.established_on, fact.order_key),
-                     lambda day, o=offence: self._withdraw(day, o))
+            o = offence.fact
+            group_key = o.interception or f"~{o.fact_id}"
+            self._at(withdrawal.effective_on(o), WITHDRAWAL, (group_key, o.established_on, o.order_key),
+                     partial(self._withdraw, offence=offence))
         for fact in record.facts:
             if isinstance(fact, StageCompleted):
                 self._at(stage_recovery.stage_effective_on(fact), STAGE, (fact.order_key,),
-                         lambda day, s=fact: self._stage(day, s))
+                         partial(self._stage, stage=fact))
             elif isinstance(fact, LetterNotified) and fact.code is LetterCode.L48SI:
-                self._at(fact.notified_on, NOTIFICATION, (fact.order_key,),
-                         lambda day, f=fact: self._forty_eight_si(day, f))
+                self._at(fact.notified_on, NOTIFICATION, (fact.order_key,), partial(self._forty_eight_si, letter=fact))
             elif isinstance(fact, LicenceSurrendered):
-                self._at(fact.surrendered_on, SURRENDER, (fact.order_key,),
-                         lambda day, f=fact: self._surrender(day, f))
+                self._at(fact.surrendered_on, SURRENDER, (fact.order_key,), partial(self._surrender, fact=fact))
 
     def _at(self, day: date, phase: int, rank: tuple[object, ...], run: Callable[[date], None]) -> None:
         self._seq += 1
@@ -209,8 +207,9 @@ class _Fold:
         actions.append(_Action(phase, rank, self._seq, run))
 
     def _schedule_epoch_start(self, epoch: Epoch) -> None:
-        start = max(epoch.start, POINTS_SYSTEM_START)
-        self._at(start, REISSUE, (), lambda day, e=epoch: self._start(day, e))
+        self._at(epoch.start, REISSUE, (), partial(self._start, epoch=epoch))
+        if epoch.start < POINTS_SYSTEM_START:
+            self._at(POINTS_SYSTEM_START, CEILING, (-1,), self._points_system_start)
 
     # -- the walk ----------------------------------------------------------------------------------------
 
@@ -282,15 +281,24 @@ class _Fold:
         detail = (f"probationary licence ({plan.regime.value}, {epoch.training.value}) until "
                   f"{plan.end.isoformat()}" if plan else "licence with the full capital")
         self._move(day, points - self.balance, "initial_capital", article, None, detail)
-        if day < date(1992, 12, 1) and plan is None:
-            self._at(date(1992, 12, 1), CEILING, (0,), lambda d: self._capital_increase(d))
+        if day < capital.TWELVE_POINTS_SINCE and plan is None:
+            self._at(capital.TWELVE_POINTS_SINCE, CEILING, (0,), self._capital_increase)
         if plan is not None:
             for k, majoration in enumerate(plan.majorations, start=1):
                 self._at(majoration.on, CEILING, (1, k),
-                         lambda d, m=majoration, k=k, e=epoch: self._majoration(d, e, m.points, k))
+                         partial(self._majoration, epoch=epoch, points=majoration.points, year=k))
             if plan.reduced_end is not None:
-                self._at(plan.reduced_end, CEILING, (2,), lambda d, e=epoch: self._reduced_end(d, e))
-            self._at(plan.end, CEILING, (3,), lambda d, e=epoch: self._probation_end(d, e))
+                self._at(plan.reduced_end, CEILING, (2,), partial(self._reduced_end, epoch=epoch))
+            self._at(plan.end, CEILING, (3,), partial(self._probation_end, epoch=epoch))
+
+    def _points_system_start(self, day: date) -> None:
+        """Décret n° 92-559 — licences held on 1992-07-01 receive the capital then in force (6 points)."""
+        if not self._active:
+            return
+        points = capital.MAXIMUM_CAPITAL.value_on(day)
+        self.ceiling = points
+        self._move(day, points - self.balance, "points_system_start", "R.255 (décret n° 92-559)", None,
+                   "the permis à points starts: the licence receives its capital")
 
     def _capital_increase(self, day: date) -> None:
         """R223-1 I (décret n° 92-1228) — the capital goes from 6 to 12 points."""
@@ -410,14 +418,14 @@ class _Fold:
             serious_record=self.serious_record, anchor=day, anchor_in_probation=self._in_probation(day))
         due = reconstitution.full_reconstitution_on(day, years)
         self.reconstitution_due = due
-        self._at(due, RECOVERY, (FULL,), lambda d, a=day: self._full_reconstitution(d, a, years))
+        self._at(due, RECOVERY, (FULL,), partial(self._full_reconstitution, anchor=day, years=years))
         if offence.points == 1:
             back = reconstitution.single_point_return_on(fact.established_on, fact.committed_on)
             if back is not None:
-                self._at(back, RECOVERY, (SINGLE_POINT, fact.order_key), lambda d, o=offence: self._single_point(d, o))
+                self._at(back, RECOVERY, (SINGLE_POINT, fact.order_key), partial(self._single_point, offence=offence))
         ten = reconstitution.ten_year_return_on(offence.offence_class, day)
         if ten is not None:
-            self._at(ten, RECOVERY, (TEN_YEAR, fact.order_key), lambda d, o=offence: self._ten_year(d, o))
+            self._at(ten, RECOVERY, (TEN_YEAR, fact.order_key), partial(self._ten_year, offence=offence))
         committed_in_probation = (epoch.plan is not None and self.probation_end is not None
                                   and epoch.plan.start <= fact.committed_on < self.probation_end)
         self._expect(day, letters.letters_after_withdrawal(

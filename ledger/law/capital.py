@@ -18,6 +18,7 @@ from ledger.values import Training
 CHECKED = date(2026, 11, 25)
 
 POINTS_SYSTEM_START = date(1992, 7, 1)
+TWELVE_POINTS_SINCE = date(1992, 12, 1)
 
 # Capital of a standard licence, by day.
 MAXIMUM_CAPITAL: InForce[int] = InForce(
@@ -89,11 +90,12 @@ class ProbationPlan:
 def initial_capital(start: date) -> int:
     """L223-1 al. 2; R223-1 — the points a licence receives when it starts.
 
-    6 for a probationary licence (half the maximum), else the maximum capital in force (6 in 1992, then 12).
+    6 for a probationary licence (half the maximum), else the maximum capital in force (6 in 1992, then 12);
+    0 before the points system started on 1992-07-01 (the licence receives its capital that day).
     """
-    if PROBATION_REGIME.value_on(start) is not ProbationRegime.NONE:
+    if PROBATION_REGIME.value_on(start, default=ProbationRegime.NONE) is not ProbationRegime.NONE:
         return PROBATIONARY_CAPITAL
-    return MAXIMUM_CAPITAL.value_on(max(start, POINTS_SYSTEM_START))
+    return MAXIMUM_CAPITAL.value_on(start, default=0)
 
 
 def probation_plan(
@@ -107,7 +109,7 @@ def probation_plan(
     provided no point-losing offence occurs during that reduced period — decided by the projection on the
     reduced end date.
     """
-    regime = PROBATION_REGIME.value_on(start)
+    regime = PROBATION_REGIME.value_on(start, default=ProbationRegime.NONE)
     if regime is ProbationRegime.NONE:
         return None
     aac = training is Training.AAC
