@@ -92,6 +92,7 @@ class OffenceWasEstablished(LicenceFactRecorded):
     description: str
     natinf: str | None
     established_by: str | None
+    offence_kind: str | None
 
     def as_fact(self, seq: int = 0) -> OffenceEstablished:
         speeding = None
@@ -101,7 +102,7 @@ class OffenceWasEstablished(LicenceFactRecorded):
             **self._common(seq), committed_on=self.committed_on, established_on=self.established_on,
             points=self.points, offence_class=OffenceClass(self.offence_class) if self.offence_class else None,
             speeding=speeding, interception=self.interception, description=self.description, natinf=self.natinf,
-            established_by=self.established_by,
+            established_by=self.established_by, offence_kind=self.offence_kind,
         )
 
 

@@ -53,7 +53,8 @@ class LicenceObtained(Fact):
 class OffenceEstablished(Fact):
     """An offence whose réalité is established (L223-1): points leave on `established_on` (date de valeur).
 
-    Either `points` and `offence_class` are given, or `speeding` (the barème in force decides, R413-14).
+    Exactly one of: `points` and `offence_class`; `speeding` (the barème in force decides, R413-14); or
+    `offence_kind`, a key of `ledger.law.offence_catalogue` (the barème of that article decides, by date).
     """
 
     committed_on: date
@@ -65,6 +66,7 @@ class OffenceEstablished(Fact):
     description: str = ""
     natinf: str | None = None
     established_by: str | None = None
+    offence_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

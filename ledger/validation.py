@@ -22,6 +22,7 @@ from ledger.facts import (
     OffenceEstablished,
     StageCompleted,
 )
+from ledger.law import offence_catalogue
 from ledger.values import LetterCode, OffenceClass
 
 MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
@@ -69,7 +70,15 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
     if offence.established_on < offence.committed_on:
         raise InvalidFact("established_on", "the date de valeur cannot be before the commission date")
     _not_before_licence("committed_on", offence.committed_on, licence)
-    if offence.speeding is not None:
+    if offence.offence_kind is not None:
+        if offence.points is not None or offence.offence_class is not None or offence.speeding is not None:
+            raise InvalidFact("kind", "give either a kind, speeding facts, or points and class — only one")
+        if offence.offence_kind not in offence_catalogue.CATALOGUE:
+            raise InvalidFact("kind", f"unknown offence kind {offence.offence_kind!r}: one of "
+                                      f"{', '.join(offence_catalogue.known_kinds())}")
+        if offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, offence.established_on) is None:
+            raise InvalidFact("kind", f"{offence.offence_kind} carried no points on {offence.committed_on}")
+    elif offence.speeding is not None:
         if offence.points is not None or offence.offence_class is not None:
             raise InvalidFact("speeding", "give either speeding facts or points and class, not both")
         if not 1 <= offence.speeding.limit_kmh <= 200:
@@ -78,7 +87,7 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
             raise InvalidFact("speeding.excess_kmh", "must be between 1 and 300 km/h")
     else:
         if offence.points is None:
-            raise InvalidFact("points", "required (or give speeding facts)")
+            raise InvalidFact("points", "required (or give speeding facts or an offence kind)")
         if offence.offence_class is None:
             raise InvalidFact("class", "required with points: C1…C5 or delit")
         if not 0 <= offence.points <= MAX_POINTS_PER_OFFENCE:

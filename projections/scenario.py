@@ -35,7 +35,7 @@ EXPECTABLE = ("balance", "ceiling", "status", "new_licence_not_before")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required, optional)
     "offence": ({"committed_on", "established_on"},
-                {"points", "class", "speeding", "interception", "description", "natinf", "established_by"}),
+                {"points", "class", "kind", "speeding", "interception", "description", "natinf", "established_by"}),
     "stage": ({"first_day", "last_day"}, {"case", "agrement", "place"}),
     "letter": ({"code", "notified_on"}, set()),
     "annulment": ({"offence", "decided_on"}, set()),
@@ -223,7 +223,7 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
             **common, recorded_at=at(established), committed_on=r.req_date("committed_on"),
             established_on=established, points=r.int("points"), offence_class=klass, speeding=speeding,
             interception=r.text("interception"), description=r.text("description") or "",
-            natinf=r.text("natinf"), established_by=r.text("established_by"),
+            natinf=r.text("natinf"), established_by=r.text("established_by"), offence_kind=r.text("kind"),
         )
     if kind == "stage":
         last = r.req_date("last_day")

@@ -325,11 +325,24 @@ class _Fold:
 
     # -- ceiling changes (probation) --------------------------------------------------------------------
 
-    def _offence_in(self, epoch: Epoch, start: date, end: date, exclude: str | None = None) -> Offence | None:
+    def _offence_in(
+        self, epoch: Epoch, start: date, end: date, exclude: OffenceEstablished | None = None
+    ) -> Offence | None:
+        """The first point-losing offence of `epoch` falling in [start, end) in this mode (A.1).
+
+        `exclude` and the offences of its interception are left out: simultaneous offences are one event,
+        not "une nouvelle infraction" interrupting each other's windows (L223-6 al. 3).
+        """
         for offence in epoch.offences:
-            if (offence.point_losing and offence.fact_id != exclude
-                    and interrupts(offence.fact, start, end, self.mode)):
-                return offence
+            fact = offence.fact
+            if not offence.point_losing or not interrupts(fact, start, end, self.mode):
+                continue
+            if exclude is not None and (
+                fact.fact_id == exclude.fact_id
+                or (exclude.interception is not None and fact.interception == exclude.interception)
+            ):
+                continue
+            return offence
         return None
 
     def _majoration(self, day: date, epoch: Epoch, points: int, year: int) -> None:
@@ -469,7 +482,7 @@ class _Fold:
             return
         if self.last_full_reconstitution is not None and self.last_full_reconstitution > fact.established_on:
             return
-        blocking = self._offence_in(epoch, fact.established_on, day, exclude=fact.fact_id)
+        blocking = self._offence_in(epoch, fact.established_on, day, exclude=fact)
         if blocking is not None:
             self._move(day, 0, "single_point_blocked", "L223-6 al. 3", fact.fact_id,
                        f"offence {blocking.fact_id} within the window: the point waits for another mechanism")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.facts import OffenceEstablished, Speeding
+from ledger.law import offence_catalogue
 from ledger.law.in_force import Citation, Entry, InForce
 from ledger.values import OffenceClass
 
@@ -97,14 +98,18 @@ def assess(offence: OffenceEstablished) -> Assessment:
     """L223-2; R413-14 — points and class of an offence (A.11).
 
     Speeding: the barème of the commission date, or the more lenient one in force when the offence was
-    established (in mitius, CE n° 395286; for the 2024 rule, rules.md §3.3). Other offences: the points and
-    class recorded from the offence's own article.
+    established (in mitius, CE n° 395286; for the 2024 rule, rules.md §3.3). An offence recorded by its kind:
+    the catalogue's barème by date, with the same in mitius rule. Otherwise the points and class recorded.
     """
     if offence.speeding is not None:
         at_commission = speeding_points_on(offence.speeding, offence.committed_on)
         at_establishment = speeding_points_on(offence.speeding, offence.established_on)
         article = "R413-14-1" if offence.speeding.excess_kmh >= 50 else "R413-14"
         return Assessment(min(at_commission, at_establishment), speeding_class(offence.speeding), article)
+    if offence.offence_kind is not None:
+        scale = offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, offence.established_on)
+        assert scale is not None  # guaranteed by validation
+        return Assessment(scale.points, scale.offence_class, scale.article)
     assert offence.points is not None and offence.offence_class is not None  # guaranteed by validation
     return Assessment(offence.points, offence.offence_class, "L223-2")
 
