@@ -8,6 +8,8 @@ event: a retry re-runs the idempotency check, so a fact that the other writer re
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,7 +25,14 @@ from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
 from ledger.storage import ensure_postgres_schema
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10
+RETRY_BASE_DELAY = 0.005  # seconds; doubled at each retry, with full jitter, so colliding writers spread out
+RETRY_MAX_DELAY = 0.25
+
+
+def retry_delay(attempt: int) -> float:
+    """Pause before retry number `attempt` (1, 2, …): without it, writers that collided once collide again."""
+    return random.uniform(0, min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2 ** attempt))
 
 
 class DateAsISO(Transcoding):
@@ -95,7 +104,9 @@ class PointsLedger(Application[UUID]):
 
     def record(self, licence_number: str, fact: LegalFact) -> Recorded:
         """Append one fact to a licence (any type of `ledger.facts.LegalFact`), with bounded retries."""
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(retry_delay(attempt))
             aggregate = self._licence(licence_number)
             fact_id, created = aggregate.record_fact(fact)
             if not created:

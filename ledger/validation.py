@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from enum import StrEnum
 
 from ledger.errors import InvalidFact
 from ledger.facts import (
@@ -23,7 +24,7 @@ from ledger.facts import (
     StageCompleted,
 )
 from ledger.law import offence_catalogue
-from ledger.values import LetterCode, OffenceClass
+from ledger.values import LetterCode, OffenceClass, StageCase, Training
 
 MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
 DELIT_POINTS = 6
@@ -37,11 +38,18 @@ def check_text(field: str, value: str, *, required: bool = True, max_length: int
         raise InvalidFact(field, f"must be at most {max_length} characters")
 
 
+def check_choice(field: str, value: object, choices: type[StrEnum]) -> None:
+    """A coded value must be one of its enumeration's members (a bare string would be stored unchecked)."""
+    if not isinstance(value, choices):
+        raise InvalidFact(field, f"unknown value {value!r}: one of {', '.join(c.value for c in choices)}")
+
+
 def check_licence(licence: LicenceObtained) -> None:
     """The licence itself: a number and a plausible date; the formation complémentaire after obtaining."""
     check_text("licence_number", licence.licence_number, max_length=64)
     if licence.obtained_on < EARLIEST:
         raise InvalidFact("obtained_on", f"must be on or after {EARLIEST.isoformat()}")
+    check_choice("training", licence.training, Training)
     fc = licence.complementary_training_on
     if fc is not None and fc < licence.obtained_on:
         raise InvalidFact("complementary_training_on", "must not be before the licence was obtained")
@@ -90,6 +98,7 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
             raise InvalidFact("points", "required (or give speeding facts or an offence kind)")
         if offence.offence_class is None:
             raise InvalidFact("class", "required with points: C1…C5 or delit")
+        check_choice("class", offence.offence_class, OffenceClass)
         if not 0 <= offence.points <= MAX_POINTS_PER_OFFENCE:
             raise InvalidFact("points", f"must be between 0 and {MAX_POINTS_PER_OFFENCE} (L223-2)")
         if offence.offence_class is OffenceClass.DELIT and offence.points != DELIT_POINTS:
@@ -106,6 +115,7 @@ def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterabl
     if (stage.last_day - stage.first_day).days != 1:
         raise InvalidFact("last_day", "a stage lasts two consecutive days (R223-5): last_day = first_day + 1")
     _not_before_licence("first_day", stage.first_day, licence)
+    check_choice("case", stage.case, StageCase)
     if stage.agrement is not None:
         check_text("agrement", stage.agrement, max_length=64)
     if _surrendered_without_reissue(stage.first_day, others):
@@ -114,8 +124,7 @@ def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterabl
 
 def check_letter(letter: LetterNotified, licence: LicenceObtained) -> None:
     """A letter of a known code (47, 48, 48M, 48N, 48SI), not before the licence."""
-    if not isinstance(letter.code, LetterCode):
-        raise InvalidFact("code", "unknown letter code")
+    check_choice("code", letter.code, LetterCode)
     _not_before_licence("notified_on", letter.notified_on, licence)
 
 
@@ -150,6 +159,7 @@ def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, oth
 
 def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """L223-5 — a new licence follows a surrender (the waiting period itself is for the projection to check)."""
+    check_choice("training", reissue.training, Training)
     facts = list(others)
     surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
                   and f.surrendered_on < reissue.obtained_on]

@@ -163,7 +163,8 @@ class _Fold:
                 r.obtained_on, r.training, first_licence=False, complementary_training_on=None)))
         starts = [e.start for e in self.epochs]
 
-        raw = [f for f in record.facts if isinstance(f, OffenceEstablished) and f.fact_id not in annulled]
+        raw = sorted((f for f in record.facts if isinstance(f, OffenceEstablished) and f.fact_id not in annulled),
+                     key=lambda o: (o.committed_on, o.established_on, o.order_key))
         assessed = [(o, scale.assess(o)) for o in raw]
         groups: dict[str, list[tuple[OffenceEstablished, scale.Assessment]]] = {}
         shares: dict[str, int] = {}

@@ -1,0 +1,139 @@
+"""One error shape for every 4xx: FastAPI's `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
+
+Pydantic's validation errors already have it; this module gives the ledger's errors, the auth refusals and
+Starlette's own HTTP errors (unknown route, wrong method) the same shape, so a client reads one format:
+
+- `InvalidFact` → 422, `loc` names the request field (`["body", "established_on"]`);
+- `ScenarioError` → 422, `loc` names the scenario's event and field;
+- `LicenceNotFound` → 404;
+- `LicenceAlreadyExists`, `EvidenceConflict`, `ConcurrencyConflict` → 409;
+- `ApiError` (raised by the auth dependencies and routes) → its own status.
+
+Each is raised before anything is saved, so none of these answers follows a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (
+    ConcurrencyConflict,
+    EvidenceConflict,
+    InvalidFact,
+    LicenceAlreadyExists,
+    LicenceNotFound,
+)
+from projections.scenario import ScenarioError
+
+# Names the ledger gives a field → the name of the same field in the request body.
+BODY_FIELD_NAMES = {"licence_number": "number"}
+
+
+class ErrorItem(BaseModel):
+    """Where (`loc`: location then field path), what (`msg`) and which kind (`type`)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer of the API."""
+
+    detail: list[ErrorItem]
+
+
+class ApiError(Exception):
+    """A refusal decided at the edge (authentication, role, binding, bad query value)."""
+
+    def __init__(self, status_code: int, loc: Sequence[str | int], msg: str, type_: str,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(msg)
+        self.status_code = status_code
+        self.loc = list(loc)
+        self.msg = msg
+        self.type = type_
+        self.headers = dict(headers or {})
+
+
+def error_response(status_code: int, loc: Sequence[str | int], msg: str, type_: str,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    body = {"detail": [{"loc": list(loc), "msg": msg, "type": type_}]}
+    return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
+
+
+def body_loc(field: str) -> list[str | int]:
+    """`speeding.limit_kmh` → `["body", "speeding", "limit_kmh"]`, with the body's names for the ledger's."""
+    return ["body", *(BODY_FIELD_NAMES.get(part, part) for part in field.split("."))]
+
+
+def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.loc, exc.msg, exc.type, exc.headers)
+
+
+def _invalid_fact(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidFact)
+    return error_response(422, body_loc(exc.field), exc.reason, "invalid_fact")
+
+
+def _scenario_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ScenarioError)
+    return error_response(422, ["body", exc.where, exc.field], exc.reason, "invalid_scenario")
+
+
+def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LicenceNotFound)
+    return error_response(404, ["path", "number"], str(exc), "licence_not_found")
+
+
+def _conflict(_: Request, exc: Exception) -> JSONResponse:
+    loc: list[str | int]
+    if isinstance(exc, EvidenceConflict):
+        loc, kind = ["body", "evidence_ref"], "evidence_conflict"
+    elif isinstance(exc, LicenceAlreadyExists):
+        loc, kind = ["body", "number"], "licence_exists"
+    else:
+        loc, kind = ["path", "number"], "concurrency_conflict"
+    return error_response(409, loc, str(exc), kind)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's own errors (404 route, 405 method…), reshaped when their detail is a string."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail: Any = exc.detail
+    if isinstance(detail, list):
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, ["request"], str(detail), kind, exc.headers)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(InvalidFact, _invalid_fact)
+    app.add_exception_handler(ScenarioError, _scenario_error)
+    app.add_exception_handler(LicenceNotFound, _not_found)
+    for conflict in (EvidenceConflict, LicenceAlreadyExists, ConcurrencyConflict):
+        app.add_exception_handler(conflict, _conflict)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No bearer token, or an unknown, malformed or revoked one."},
+    403: {"model": ErrorResponse, "description": "The token's role (or binding) does not allow this."},
+    422: {"model": ErrorResponse, "description": "Invalid input: `loc` names the field, `msg` the reason."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No licence with this number."},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse,
+          "description": "The evidence reference already recorded a different fact, the licence number exists "
+                         "with other content, or concurrent writes kept winning."},
+}

@@ -1,0 +1,240 @@
+"""API tokens, kept hashed in the ledger's own database (table `api_tokens`) and revocable.
+
+A token reads `plt_<id>_<secret>`: the id (16 hex digits) finds its row, the secret (32 random bytes,
+URL-safe base64) is checked against the stored SHA-256 in constant time. A fast hash is enough because the
+secret is random and long (nothing to brute-force, unlike a password); argon2 would cost tens of
+milliseconds of CPU on every request (docs/decisions/api-token-hashing.md). The plain token is shown once,
+when created; the database never holds it.
+
+The table lives beside the ledger's events: SQLite through `sqlite3` (same file), PostgreSQL through psycopg
+(same database and schema), so one URL (`POINTS_LEDGER_DATABASE_URL`) configures both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from ledger.storage import ensure_postgres_schema, storage_env
+
+TOKEN_PREFIX = "plt"
+TABLE = "api_tokens"
+MAX_BINDING_LENGTH = 64
+MAX_SUBJECT_LENGTH = 200
+
+
+class Role(StrEnum):
+    """What a token may do (issue 4): each route lists the roles it admits."""
+
+    PREFECTURE = "prefecture"  # records licences and their facts (not stages); reads everything
+    ORGANISER = "organiser"  # bound to one agrément: records stages under it; reads stage eligibility
+    AUDITOR = "auditor"  # reads everything, including the audit trail; writes nothing
+    DRIVER = "driver"  # bound to one licence: reads its balance and history
+
+
+class TokenError(ValueError):
+    """A token request that cannot be honoured (wrong binding for the role, unknown id…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A stored token, without its secret."""
+
+    id: str
+    role: Role
+    subject: str
+    agrement: str | None
+    licence: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just created: `token` is the bearer value, shown this once."""
+
+    info: TokenInfo
+    token: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_token(token: str) -> tuple[str, str] | None:
+    """`plt_<id>_<secret>` → (id, secret); None if the value does not have that shape."""
+    parts = token.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def check_binding(role: Role, agrement: str | None, licence: str | None) -> tuple[str | None, str | None]:
+    """An organiser is bound to one agrément, a driver to one licence, the other roles to neither."""
+    agrement = agrement.strip() if agrement else None
+    licence = licence.strip() if licence else None
+    for name, value in (("agrement", agrement), ("licence", licence)):
+        if value is not None and len(value) > MAX_BINDING_LENGTH:
+            raise TokenError(f"--{name} must be at most {MAX_BINDING_LENGTH} characters")
+    if role is Role.ORGANISER and (agrement is None or licence is not None):
+        raise TokenError("an organiser token needs --agrement (and no --licence)")
+    if role is Role.DRIVER and (licence is None or agrement is not None):
+        raise TokenError("a driver token needs --licence (and no --agrement)")
+    if role in (Role.PREFECTURE, Role.AUDITOR) and (agrement is not None or licence is not None):
+        raise TokenError(f"a {role.value} token takes neither --agrement nor --licence")
+    return agrement, licence
+
+
+def default_subject(role: Role, token_id: str, agrement: str | None, licence: str | None) -> str:
+    """Who the token speaks for when `--subject` is not given: the role and its binding (or the token id)."""
+    return f"{role.value}:{agrement or licence or token_id}"
+
+
+class _Backend(Protocol):
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+class _SQLite:
+    """One short connection per call: `sqlite3` connections are cheap, and this keeps threads independent."""
+
+    def __init__(self, db_name: str, timeout: float) -> None:
+        self.db_name = db_name
+        self.timeout = timeout
+        self._keep: sqlite3.Connection | None = None
+        if "mode=memory" in db_name:
+            # A shared in-memory database lives as long as one connection to it is open.
+            self._keep = self._connect()
+        self.run(f"CREATE TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, "
+                 "role TEXT NOT NULL, subject TEXT NOT NULL, agrement TEXT, licence TEXT, "
+                 "created_at TEXT NOT NULL, revoked_at TEXT)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.db_name, uri=True, timeout=self.timeout, isolation_level=None,
+                               check_same_thread=False)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in params]
+        with closing(self._connect()) as conn:
+            rows = conn.execute(sql, values).fetchall()
+        return [tuple(datetime.fromisoformat(v) if i in (6, 7) and isinstance(v, str) else v
+                      for i, v in enumerate(row)) for row in rows]
+
+    def close(self) -> None:
+        if self._keep is not None:
+            self._keep.close()
+            self._keep = None
+
+
+class _Postgres:
+    """A small connection pool in the ledger's database, in the ledger's schema."""
+
+    def __init__(self, env: dict[str, str], pool_size: int) -> None:
+        from psycopg import sql
+        from psycopg_pool import ConnectionPool
+
+        ensure_postgres_schema(env)
+        schema = env.get("POSTGRES_SCHEMA")
+        table = sql.Identifier(schema, TABLE) if schema else sql.Identifier(TABLE)
+        self._table = table.as_string()
+        self._pool = ConnectionPool(
+            min_size=1, max_size=max(pool_size, 1), open=True, timeout=float(env.get("POSTGRES_LOCK_TIMEOUT", "5")),
+            kwargs={"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+                    "port": int(env["POSTGRES_PORT"]), "user": env["POSTGRES_USER"],
+                    "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True,
+                    "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))},
+        )
+        self.run(f"CREATE TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, "
+                 "role TEXT NOT NULL, subject TEXT NOT NULL, agrement TEXT, licence TEXT, "
+                 "created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)")
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        statement = sql.replace(TABLE, self._table, 1).replace("?", "%s")
+        with self._pool.connection() as conn:
+            cursor = conn.execute(statement.encode(), list(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+COLUMNS = "id, role, subject, agrement, licence, secret_sha256, created_at, revoked_at"
+
+
+class TokenStore:
+    """Create, list, revoke and check API tokens, in the database named by the ledger's storage env."""
+
+    def __init__(self, env: dict[str, str], *, pool_size: int = 2) -> None:
+        backend: _Backend
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            backend = _Postgres(env, pool_size)
+        else:
+            backend = _SQLite(env["SQLITE_DBNAME"], float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
+        self._db = backend
+
+    @classmethod
+    def for_url(cls, database_url: str) -> TokenStore:
+        return cls(storage_env(database_url))
+
+    def close(self) -> None:
+        self._db.close()
+
+    @staticmethod
+    def _info(row: tuple[Any, ...]) -> TokenInfo:
+        return TokenInfo(id=row[0], role=Role(row[1]), subject=row[2], agrement=row[3], licence=row[4],
+                         created_at=row[6], revoked_at=row[7])
+
+    def create(self, role: Role, *, now: datetime, subject: str | None = None, agrement: str | None = None,
+               licence: str | None = None) -> IssuedToken:
+        """Store a new token and return it with its secret (the only time the secret exists in clear)."""
+        agrement, licence = check_binding(role, agrement, licence)
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        subject = (subject or "").strip() or default_subject(role, token_id, agrement, licence)
+        if len(subject) > MAX_SUBJECT_LENGTH:
+            raise TokenError(f"--subject must be at most {MAX_SUBJECT_LENGTH} characters")
+        self._db.run(f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (token_id, role.value, subject, agrement, licence, _digest(secret), now, None))
+        info = TokenInfo(token_id, role, subject, agrement, licence, now, None)
+        return IssuedToken(info, f"{TOKEN_PREFIX}_{token_id}_{secret}")
+
+    def list(self) -> list[TokenInfo]:
+        return [self._info(row) for row in self._db.run(f"SELECT {COLUMNS} FROM {TABLE} ORDER BY created_at, id")]
+
+    def get(self, token_id: str) -> TokenInfo | None:
+        rows = self._db.run(f"SELECT {COLUMNS} FROM {TABLE} WHERE id = ?", (token_id,))
+        return self._info(rows[0]) if rows else None
+
+    def revoke(self, token_id: str, *, now: datetime) -> TokenInfo:
+        """Mark a token revoked (kept for the audit: who held it, since when); revoking twice keeps the first date."""
+        if self.get(token_id) is None:
+            raise TokenError(f"no token with id {token_id!r}")
+        self._db.run(f"UPDATE {TABLE} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, token_id))
+        info = self.get(token_id)
+        assert info is not None
+        return info
+
+    def authenticate(self, token: str) -> TokenInfo | None:
+        """The active token whose secret matches `token`, or None (unknown, wrong secret or revoked)."""
+        parts = split_token(token)
+        if parts is None:
+            return None
+        token_id, secret = parts
+        rows = self._db.run(f"SELECT {COLUMNS} FROM {TABLE} WHERE id = ?", (token_id,))
+        if not rows or not hmac.compare_digest(rows[0][5], _digest(secret)):
+            return None
+        info = self._info(rows[0])
+        return info if info.active else None

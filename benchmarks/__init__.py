@@ -1,0 +1,1 @@
+"""Benchmark scripts and the synthetic population (never timed unit tests: see docs/performance.md)."""

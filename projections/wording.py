@@ -1,0 +1,112 @@
+"""How the ledger's movements and facts read for a préfecture agent (reconciliation and audit reports).
+
+Sentences are English with the French terms of art kept (stage, date de valeur, lettre 48SI); every movement
+names its date, its rule and article, and the fact behind it with its evidence reference, so an agent can find
+the paper it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from ledger.facts import (
+    Fact,
+    LetterNotified,
+    LicenceObtained,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceAnnulled,
+    OffenceEstablished,
+    StageCompleted,
+)
+from projections.explanation import Movement
+
+RULE_WORDS = {
+    "initial_capital": "initial capital",
+    "capital_increase": "capital increase",
+    "probation_majoration": "probation majoration",
+    "majoration_lost": "no probation majoration",
+    "complementary_training_reduction_lost": "formation complémentaire reduction lost",
+    "end_of_probation": "end of probation",
+    "withdrawal": "withdrawal",
+    "withdrawal_without_effect": "withdrawal without effect",
+    "zero_point_offence": "offence without points",
+    "full_reconstitution": "full reconstitution",
+    "full_reconstitution_blocked": "full reconstitution blocked",
+    "single_point_return": "single point returned",
+    "single_point_blocked": "single point return blocked",
+    "ten_year_return": "ten-year return",
+    "stage_credit": "stage credit",
+    "stage_too_soon": "stage too soon (once a year)",
+    "stage_without_effect": "stage without effect",
+    "invalidation": "invalidation by lettre 48SI",
+    "forty_eight_si_void": "lettre 48SI void",
+    "forty_eight_si_repeated": "lettre 48SI repeated",
+}
+
+
+def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
+    """'fact ID (evidence REF)': what an agent needs to find the paper behind a movement."""
+    if fact_id is None:
+        return ""
+    fact = facts.get(fact_id)
+    if fact is None or not fact.evidence_ref:
+        return f"fact {fact_id}"
+    return f"fact {fact_id} (evidence {fact.evidence_ref})"
+
+
+def movement_day(movement: Movement) -> str:
+    """The movement's date with its legal name: date de valeur, date d'effet of a stage, 48SI notification."""
+    day = movement.on.isoformat()
+    if movement.rule.startswith("withdrawal"):
+        return f"date de valeur {day}"
+    if movement.rule.startswith("stage"):
+        return f"effective {day}"
+    if movement.rule == "invalidation" or movement.rule.startswith("forty_eight_si"):
+        return f"lettre 48SI notified {day}"
+    return day
+
+
+def movement_text(movement: Movement, facts: Mapping[str, Fact]) -> str:
+    """One movement in a sentence: when, what, how many points, the balance after, the article, the fact."""
+    words = RULE_WORDS.get(movement.rule, movement.rule.replace("_", " "))
+    reference = fact_reference(movement.fact_id, facts)
+    return (f"{movement_day(movement)}: {words} {movement.delta:+d} → {movement.balance}/{movement.ceiling} "
+            f"({movement.article}{'; ' + reference if reference else ''}) — {movement.detail}")
+
+
+def movements_text(movements: Iterable[Movement], facts: Mapping[str, Fact]) -> str:
+    return "; ".join(movement_text(m, facts) for m in movements)
+
+
+def fact_summary(fact: Fact) -> str:
+    """A fact's legal content in a few words (audit reports)."""
+    if isinstance(fact, LicenceObtained):
+        return f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+    if isinstance(fact, OffenceEstablished):
+        weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
+                  and fact.offence_class is not None else
+                  f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
+                  else "")
+        return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
+                f"{fact.established_on.isoformat()}" + (f", {weight}" if weight else ""))
+    if isinstance(fact, StageCompleted):
+        return f"{fact.case.value} stage {stage_days(fact)}"
+    if isinstance(fact, LetterNotified):
+        return f"lettre {fact.code.value} notified {fact.notified_on.isoformat()}"
+    if isinstance(fact, OffenceAnnulled):
+        return f"annulment of offence {fact.offence_id} decided {fact.decided_on.isoformat()}"
+    if isinstance(fact, LicenceSurrendered):
+        return f"licence surrendered {fact.surrendered_on.isoformat()}"
+    if isinstance(fact, LicenceReissued):
+        return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+    return type(fact).__name__
+
+
+def stage_days(stage: StageCompleted) -> str:
+    return f"{stage.first_day.isoformat()}–{stage.last_day.isoformat()}"
+
+
+def days_between(first: date, last: date) -> int:
+    return (last - first).days
