@@ -31,10 +31,10 @@ def at(text: str) -> datetime:
 
 def a_licence(obtained_on: str = "1998-06-01", training: Training = Training.TRADITIONAL,
               complementary_training_on: str | None = None, number: str = "120575300123") -> LicenceObtained:
+    fc = d(complementary_training_on) if complementary_training_on else None
     return LicenceObtained(fact_id="licence", recorded_at=at(obtained_on), recorded_by="test",
                            evidence_ref=f"dossier-{number}", licence_number=number, obtained_on=d(obtained_on),
-                           training=training,
-                           complementary_training_on=d(complementary_training_on) if complementary_training_on else None)
+                           training=training, complementary_training_on=fc)
 
 
 def an_offence(committed_on: str, established_on: str, points: int | None = 4,
