@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
 
 from ledger.facts import (
     LegalFact,
@@ -183,3 +184,9 @@ EVENT_TYPES: dict[str, str] = {
     LicenceWasSurrendered.TOPIC: "surrender",
     LicenceWasReissued.TOPIC: "reissue",
 }
+
+# The library registers an explicit TOPIC only for events nested in an aggregate class that has a TOPIC itself,
+# and otherwise learns a topic when it first writes an event of that class: a process that only reads (an export,
+# a second `demo`, the API after a restart) could not decode the stream. Register every topic at import.
+for _event_class in (LicenceWasObtained, LicenceFactRecorded, *FACT_EVENTS.values()):
+    register_topic(_event_class.TOPIC, _event_class)

@@ -67,7 +67,7 @@ class BadRow:
         return f"line {self.line}: " + "; ".join(str(p) for p in self.problems)
 
 
-class InvalidExtract(ValueError):  # noqa: N818 - named like ledger.errors.InvalidFact: what is invalid, not "Error"
+class InvalidExtract(ValueError):
     """The file as a whole cannot be read (empty, or its header lacks a required column)."""
 
     def __init__(self, line: int, field: str, reason: str) -> None:

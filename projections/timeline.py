@@ -50,14 +50,11 @@ class Offence:
     offence_class: OffenceClass
     article: str
     epoch: int  # which licence (first, or a reissue) it was committed under
+    point_losing: bool  # withdrawal.is_point_losing(points): counts for windows and majorations (A.7(a))
 
     @property
     def fact_id(self) -> str:
         return self.fact.fact_id
-
-    @property
-    def point_losing(self) -> bool:
-        return withdrawal.is_point_losing(self.points)
 
 
 @dataclass(slots=True)
@@ -71,39 +68,48 @@ class Epoch:
     offences: list[Offence] = field(default_factory=list)
 
 
-@dataclass(order=True, slots=True)
-class _Action:
-    phase: int
-    rank: tuple[object, ...]
-    seq: int
-    run: Callable[[date], None] = field(compare=False)
+# An agenda entry: (day, phase, rank, sequence, action). Tuples keep the heap cheap; the sequence breaks ties
+# so actions are never compared.
+_Entry = tuple[date, int, tuple[object, ...], int, Callable[[date], None]]
 
 
-@dataclass(frozen=True, slots=True)
+_Row = tuple[date, int, int, Status, "date | None", "date | None", "date | None", int, "date | None",
+             "date | None", "date | None", "date | None"]
+
+
 class Timeline:
-    """Every movement and state of one licence, in one mode, as known at one moment."""
+    """Every movement and state of one licence, in one mode, as known at one moment (immutable once built)."""
 
-    licence_number: str
-    mode: Mode
-    movements: tuple[Movement, ...]
-    states: tuple[DayState, ...]
-    expected_letters: tuple[ExpectedLetter, ...]
-    anomalies: tuple[Anomaly, ...]
-    obtained_on: date
-    state_days: tuple[date, ...] = ()
-    movement_days: tuple[date, ...] = ()
+    __slots__ = ("_rows", "_states", "anomalies", "expected_letters", "licence_number", "mode", "movement_days",
+                 "movements", "obtained_on", "state_days")
+
+    def __init__(self, licence_number: str, mode: Mode, movements: tuple[Movement, ...], rows: list[_Row],
+                 expected_letters: tuple[ExpectedLetter, ...], anomalies: tuple[Anomaly, ...],
+                 obtained_on: date) -> None:
+        self.licence_number = licence_number
+        self.mode = mode
+        self.movements = movements
+        self.expected_letters = expected_letters
+        self.anomalies = anomalies
+        self.obtained_on = obtained_on
+        self._rows = rows
+        self._states: tuple[DayState, ...] | None = None
+        self.state_days = [r[0] for r in rows]
+        self.movement_days = [m.on for m in movements]
+
+    @property
+    def states(self) -> tuple[DayState, ...]:
+        """The state at the end of each day on which something happened, oldest first."""
+        if self._states is None:
+            self._states = tuple(DayState(*row) for row in self._rows)
+        return self._states
 
     def state_on(self, day: date) -> DayState:
         """The licence at the end of `day` (A.14)."""
         i = bisect_right(self.state_days, day)
         if i == 0:
             return DayState(day, 0, 0, Status.NOT_OBTAINED, None, None, None, 0, None, None, None, None)
-        state = self.states[i - 1]
-        return DayState(
-            day, state.balance, state.ceiling, state.status, state.licence_started_on, state.probation_start,
-            state.probation_end, state.majorations, state.last_crediting_stage_on, state.invalidated_on,
-            state.surrendered_on, state.new_licence_not_before,
-        )
+        return DayState(day, *self._rows[i - 1][1:])
 
     def movements_until(self, day: date) -> tuple[Movement, ...]:
         """The movements effective on or before `day`: their deltas sum to the balance of `day`."""
@@ -120,11 +126,10 @@ class _Fold:
         self.mode = mode
         self.record = record
         self.movements: list[Movement] = []
-        self.states: list[DayState] = []
+        self.rows: list[_Row] = []
         self.expected: list[ExpectedLetter] = []
         self.anomalies: list[Anomaly] = []
-        self._agenda: dict[date, list[_Action]] = {}
-        self._days: list[date] = []
+        self._agenda: list[_Entry] = []
         self._seq = 0
         # person-level state
         self.last_crediting_stage: date | None = None
@@ -178,7 +183,8 @@ class _Fold:
         self.offences: list[Offence] = []
         for o, a in assessed:
             epoch = max(bisect_right(starts, o.committed_on) - 1, 0)
-            offence = Offence(o, shares[o.fact_id], a.offence_class, a.article, epoch)
+            points = shares[o.fact_id]
+            offence = Offence(o, points, a.offence_class, a.article, epoch, withdrawal.is_point_losing(points))
             self.offences.append(offence)
             self.epochs[epoch].offences.append(offence)
 
@@ -201,11 +207,7 @@ class _Fold:
 
     def _at(self, day: date, phase: int, rank: tuple[object, ...], run: Callable[[date], None]) -> None:
         self._seq += 1
-        actions = self._agenda.get(day)
-        if actions is None:
-            self._agenda[day] = actions = []
-            heapq.heappush(self._days, day)
-        actions.append(_Action(phase, rank, self._seq, run))
+        heapq.heappush(self._agenda, (day, phase, rank, self._seq, run))
 
     def _schedule_epoch_start(self, epoch: Epoch) -> None:
         self._at(epoch.start, REISSUE, (), partial(self._start, epoch=epoch))
@@ -215,31 +217,21 @@ class _Fold:
     # -- the walk ----------------------------------------------------------------------------------------
 
     def run(self) -> Timeline:
-        while self._days:
-            day = heapq.heappop(self._days)
-            actions = self._agenda.pop(day)
-            # Actions scheduled for `day` while processing it join the queue in phase order.
-            while actions:
-                actions.sort()
-                action = actions.pop(0)
-                action.run(day)
-                more = self._agenda.pop(day, None)
-                if more:
-                    actions.extend(more)
-                    self._days.remove(day)
-                    heapq.heapify(self._days)
-            self._snapshot(day)
+        agenda = self._agenda
+        while agenda:
+            day, _phase, _rank, _seq, action = heapq.heappop(agenda)
+            action(day)
+            # Actions scheduled while processing `day` join the heap in their place (A.13 phase order).
+            if not agenda or agenda[0][0] != day:
+                self._snapshot(day)
         self._match_letters()
-        return Timeline(
-            self.record.licence_number, self.mode, tuple(self.movements), tuple(self.states),
-            tuple(self.expected), tuple(self.anomalies), self.record.licence.obtained_on,
-            tuple(s.on for s in self.states), tuple(m.on for m in self.movements),
-        )
+        return Timeline(self.record.licence_number, self.mode, tuple(self.movements), self.rows,
+                        tuple(self.expected), tuple(self.anomalies), self.record.licence.obtained_on)
 
     def _snapshot(self, day: date) -> None:
         epoch = self.epoch
         plan = epoch.plan if epoch else None
-        self.states.append(DayState(
+        self.rows.append((
             day, self.balance, self.ceiling, self.status, epoch.start if epoch else None,
             plan.start if plan else None, self.probation_end if plan else None, self.majorations,
             self.last_crediting_stage, self.invalidated_on, self.surrendered_on, self.new_licence_not_before,

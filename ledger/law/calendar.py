@@ -17,6 +17,8 @@ def add_months(day: date, months: int) -> date:
     """A.14 — `day` plus a number of calendar months, clamped to the month's last day."""
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
+    if day.day <= 28:
+        return date(year, month0 + 1, day.day)
     last = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(day.day, last))
 
