@@ -71,17 +71,18 @@ def simulate(
         except ValueError:
             typer.echo(f"--explain: {explain!r} is not a date YYYY-MM-DD", err=True)
             raise typer.Exit(2) from None
-    all_ok = True
+    all_ok, any_invalid = True, False
     for path in files:
         try:
             scenario = read_scenario(path)
         except ScenarioError as error:
+            any_invalid = True
             if as_json:
                 typer.echo(json.dumps({"file": error.source, "ok": False, "error": {
                     "where": error.where, "field": error.field, "reason": error.reason}}, ensure_ascii=False))
             else:
                 typer.echo(f"invalid scenario: {error}", err=True)
-            raise typer.Exit(2) from None
+            continue
         result = evaluate(scenario)
         all_ok = all_ok and result.ok
         if as_json:
@@ -90,7 +91,7 @@ def simulate(
             _print_result(result)
             if explain_on is not None:
                 _print_explanation(scenario, explain_on, mode)
-    raise typer.Exit(0 if all_ok else 1)
+    raise typer.Exit(2 if any_invalid else 0 if all_ok else 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -92,3 +92,13 @@ def test_explain_lists_movements_that_sum_to_the_balance() -> None:
     assert sum(deltas) == 8
     assert any("withdrawal (L223-1" in line for line in lines)
     assert "next: 2025-03-20 full_reconstitution +4" in result.output
+
+
+def test_an_invalid_file_among_valid_ones_still_reports_the_others_and_exits_2(tmp_path: Path) -> None:
+    data = _scenario()
+    data["events"][0]["points"] = 7
+    bad = _write(tmp_path, "bad-points.json", data)
+    result = runner.invoke(app, ["simulate", str(bad), str(S01)])
+    assert result.exit_code == 2
+    assert "points: must be between 0 and 6" in result.output
+    assert "ok   Single 4th-class offence" in result.output
