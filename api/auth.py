@@ -19,17 +19,18 @@ so a refused request never reaches the ledger. Routes under `/licences/{number}`
 with `points-ledger tokens create` (api/cli_tokens.py) and stored hashed (api/token_store.py).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI must resolve the dependencies' annotations, and
+# some refer to closures (the role check of `require_licence_access`).
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.deps import LicenceNumber, TokenStoreDep
 from api.errors import ApiError
-from api.token_store import Role, TokenStore
+from api.token_store import Role
 
 __all__ = ["Principal", "Role", "require_licence_access", "require_roles", "stage_agrement"]
 
@@ -57,12 +58,11 @@ def forbidden(message: str, loc: tuple[str, ...] = ("header", "Authorization")) 
 
 
 def current_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    store: TokenStoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The caller behind the `Authorization: Bearer …` header (401 if there is none or it is not valid)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-    store: TokenStore = request.app.state.tokens
     info = store.authenticate(credentials.credentials)
     if info is None:
         raise unauthorized("the token is unknown, malformed or revoked")
@@ -87,7 +87,7 @@ def require_licence_access(*roles: Role) -> Callable[..., Principal]:
     role_check = require_roles(*roles)
 
     def dependency(
-        number: Annotated[str, Path()], principal: Annotated[Principal, Depends(role_check)]
+        number: LicenceNumber, principal: Annotated[Principal, Depends(role_check)]
     ) -> Principal:
         if principal.role is Role.DRIVER and principal.licence != number.strip():
             raise forbidden("a driver token reads its own licence only", ("path", "number"))

@@ -1,4 +1,8 @@
-"""The FastAPI application factory. Routes parse, call the ledger or a projection, and format: no law."""
+"""The FastAPI application factory. Routes parse, call the ledger or a projection, and format: no law.
+
+One router per resource (FastAPI's "Bigger Applications"); every route but `/health` and the OpenAPI pages
+declares the roles it admits (api/auth.py); every error has one shape (api/errors.py).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.errors import register_error_handlers
+from api.routes import audit, balances, history, licences, reconciliation, reports, simulate
 from api.settings import Settings, get_settings
+from api.token_store import TokenStore
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
+
+DESCRIPTION = """
+Event-sourced ledger of French driving-licence points (permis à points).
+
+Every route except `/health` needs `Authorization: Bearer <token>`; create tokens with
+`points-ledger tokens create --role prefecture|organiser|auditor|driver`. Dates are `YYYY-MM-DD`, times ISO 8601.
+Errors always read `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,24 +33,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = PointsLedger(storage_env(settings.database_url, pool_size=settings.pool_size))
+        env = storage_env(settings.database_url, pool_size=settings.pool_size)
+        ledger = PointsLedger(env)
+        tokens = TokenStore(env, pool_size=settings.pool_size)
         app.state.ledger = ledger
+        app.state.tokens = tokens
         try:
             yield
         finally:
+            tokens.close()
             ledger.close()
 
     app = FastAPI(
         title="points-ledger",
         version="0.1.0",
         summary="Event-sourced ledger of French driving-licence points, with as-of-date balances explained.",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.settings = settings
+    register_error_handlers(app)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
+    for module in (licences, balances, history, audit, simulate, reconciliation, reports):
+        app.include_router(module.router)
     return app

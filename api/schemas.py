@@ -105,7 +105,8 @@ class SpeedingBody(RequestModel):
 
 
 class OffenceRecord(RequestModel):
-    """An offence whose réalité is established (L223-1): either `points` and `class`, or `speeding`."""
+    """An offence whose réalité is established (L223-1): `points` and `class`, or `speeding`, or `kind` (a key
+    of the barème catalogue, ledger/law/offence_catalogue.py: the article's version in force decides)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "committed_on": "2024-03-02", "established_on": "2024-03-20", "points": 4, "class": "C4",
@@ -119,6 +120,8 @@ class OffenceRecord(RequestModel):
     points: Annotated[int, Field(ge=0, le=6)] | None = None
     offence_class: OffenceClass | None = Field(default=None, alias="class")
     speeding: SpeedingBody | None = None
+    offence_kind: Annotated[str, Field(min_length=1, max_length=64, examples=["red_light"])] | None = Field(
+        default=None, alias="kind")
     interception: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     description: Annotated[str, Field(max_length=500)] = ""
     natinf: Annotated[str, Field(max_length=20)] | None = None
@@ -132,6 +135,7 @@ class OffenceRecord(RequestModel):
             committed_on=self.committed_on, established_on=self.established_on, points=self.points,
             offence_class=self.offence_class, speeding=speeding, interception=self.interception,
             description=self.description, natinf=self.natinf, established_by=self.established_by,
+            offence_kind=self.offence_kind,
         )
 
 

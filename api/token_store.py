@@ -3,7 +3,7 @@
 A token reads `plt_<id>_<secret>`: the id (16 hex digits) finds its row, the secret (32 random bytes,
 URL-safe base64) is checked against the stored SHA-256 in constant time. A fast hash is enough because the
 secret is random and long (nothing to brute-force, unlike a password); argon2 would cost tens of
-milliseconds of CPU on every request (docs/decisions/api-token-hashing.md). The plain token is shown once,
+milliseconds of CPU on every request (docs/decisions/0004-http-api.md). The plain token is shown once,
 when created; the database never holds it.
 
 The table lives beside the ledger's events: SQLite through `sqlite3` (same file), PostgreSQL through psycopg
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from ledger.storage import ensure_postgres_schema, storage_env
 
-TOKEN_PREFIX = "plt"
+TOKEN_PREFIX = "plt"  # noqa: S105 - a label in the token, not a secret
 TABLE = "api_tokens"
 MAX_BINDING_LENGTH = 64
 MAX_SUBJECT_LENGTH = 200

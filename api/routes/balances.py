@@ -1,0 +1,46 @@
+"""Reading a licence's points on a day: the full balance, and the stage eligibility an organiser may see.
+
+`on` is the legal date (default: today in Europe/Paris); `known_at` cuts the facts to those recorded by then
+(a date means the end of that day, UTC); `mode` chooses the legal or the administrative reading (rules.md A.1).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from api.auth import Principal, Role, require_licence_access
+from api.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
+from api.errors import ERROR_RESPONSES, NOT_FOUND
+from api.schemas import BalanceResponse, StageEligibilityResponse, StageEligibilityView
+from ledger.values import Mode
+from projections.balance import balance_as_of
+
+router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND})
+
+BalanceReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
+EligibilityReader = Annotated[Principal, Depends(require_licence_access(
+    Role.PREFECTURE, Role.AUDITOR, Role.ORGANISER, Role.DRIVER))]
+
+
+@router.get("/balance", summary="The balance on a day, explained")
+def read_balance(number: LicenceNumber, principal: BalanceReader, ledger: LedgerDep, today: Today,
+                 on: OnQuery = None, known_at: KnownAtQuery = None, mode: ModeQuery = Mode.LEGAL) -> BalanceResponse:
+    """Points, ceiling, status, probation, the movements with rule and article, the next scheduled changes,
+    stage eligibility, expected letters and anomalies (prefecture, auditor; a driver for its own licence)."""
+    record = ledger.get_record(number)
+    return BalanceResponse.of(balance_as_of(record, on or today, known_at, mode))
+
+
+@router.get("/stage-eligibility", summary="Whether a stage would credit points, and when")
+def read_stage_eligibility(number: LicenceNumber, principal: EligibilityReader, ledger: LedgerDep, today: Today,
+                           on: OnQuery = None, mode: ModeQuery = Mode.LEGAL) -> StageEligibilityResponse:
+    """The earliest day a stage could take effect and the points it would credit (organisers, and every role
+    that reads the balance). Nothing else of the licence is shown."""
+    balance = balance_as_of(ledger.get_record(number), on or today, None, mode, with_forecast=False)
+    stage = balance.stage
+    return StageEligibilityResponse(
+        licence_number=balance.licence_number, on=balance.on, status=balance.status,
+        stage=StageEligibilityView(earliest_effective_on=stage.earliest_effective_on, points_now=stage.points_now,
+                                   reason=stage.reason))
