@@ -1,9 +1,204 @@
-"""Commands of `points-ledger` (being written: see the issue that owns this module)."""
+"""`points-ledger serve | demo | export | import`: the store's own commands.
+
+Every command opens the store named by `POINTS_LEDGER_DATABASE_URL` (read by `api.settings`, default
+`sqlite:///points-ledger.sqlite`) and calls the ledger; none holds any law. A problem is one line on stderr that
+names the field and the reason, and a non-zero exit: 2 for bad input (a bad URL, file or line), 1 when the
+store cannot be used or changed under us. No traceback.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn, TextIO
+
+import psycopg
 import typer
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from api.clock import now_utc, today_in_paris
+from api.demo_licences import DemoLicence, demo_licences
+from api.settings import Settings, get_settings
+from ledger.application import PointsLedger, Recorded
+from ledger.errors import InvalidFact, LedgerError
+from ledger.facts import (
+    LegalFact,
+    LetterNotified,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceAnnulled,
+    OffenceEstablished,
+    StageCompleted,
+)
+from ledger.storage import storage_env
+from ledger.transfer import export_events, import_lines
+from projections.balance import balance_as_of
+
+BAD_INPUT = 2
+STORE_FAILED = 1
+
+
+def fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"points-ledger: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def open_ledger(settings: Settings) -> Iterator[PointsLedger]:
+    """The configured store, closed on exit; its problems become one-line messages."""
+    try:
+        env = storage_env(settings.database_url, pool_size=settings.pool_size)
+    except InvalidFact as error:
+        fail(f"{error.field}: {error.reason} (POINTS_LEDGER_DATABASE_URL)", BAD_INPUT)
+    try:
+        ledger = PointsLedger(env)
+    except (PersistenceError, psycopg.Error, OSError) as error:
+        fail(f"database_url: cannot open the store: {one_line(error)}", STORE_FAILED)
+    try:
+        yield ledger
+    except IntegrityError as error:
+        fail(f"store: another writer changed the same licence meanwhile ({one_line(error)}); run it again",
+             STORE_FAILED)
+    except (PersistenceError, psycopg.Error) as error:
+        fail(f"store: {one_line(error)}", STORE_FAILED)
+    finally:
+        ledger.close()
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+# -- serve ------------------------------------------------------------------------------------------------
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: 8000).", min=1, max=65535)] = None,
+) -> None:
+    """Run the HTTP service (uvicorn) on the configured store."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = get_settings()
+    with open_ledger(settings):
+        pass  # fail here, in one line, rather than inside uvicorn's startup with a traceback
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+# -- demo -------------------------------------------------------------------------------------------------
+
+
+def describe(fact: LegalFact) -> str:
+    """One line per fact, for the demo's output (formatting only)."""
+    if isinstance(fact, OffenceEstablished):
+        points = (f"{fact.points} pt, {fact.offence_class}" if fact.speeding is None else
+                  f"{fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}")
+        return (f"offence committed {fact.committed_on}, date de valeur {fact.established_on} "
+                f"({points}): {fact.description}")
+    if isinstance(fact, StageCompleted):
+        return f"stage {fact.first_day} – {fact.last_day} ({fact.case.value}), {fact.place}"
+    if isinstance(fact, LetterNotified):
+        return f"letter {fact.code.value} notified {fact.notified_on}"
+    if isinstance(fact, OffenceAnnulled):
+        return f"offence annulled on {fact.decided_on}"
+    if isinstance(fact, LicenceSurrendered):
+        return f"licence surrendered {fact.surrendered_on}"
+    if isinstance(fact, LicenceReissued):
+        return f"new licence obtained {fact.obtained_on} ({fact.training.value})"
+    raise TypeError(type(fact).__name__)
+
+
+def _mark(recorded: Recorded) -> str:
+    return "recorded" if recorded.created else "present "
+
+
+def record_demo_licence(ledger: PointsLedger, demo: DemoLicence) -> tuple[int, int]:
+    """Record one demo licence, printing each fact; returns (facts written, facts already present)."""
+    licence = demo.licence
+    typer.echo(f"\n{licence.licence_number} — {demo.title}")
+    results = [ledger.create_licence(licence)]
+    typer.echo(f"  {_mark(results[0])}  licence obtained {licence.obtained_on} ({licence.training.value}"
+               + (f", formation complémentaire {licence.complementary_training_on}"
+                  if licence.complementary_training_on else "") + f")  [{licence.evidence_ref}]")
+    for fact in demo.facts:
+        result = ledger.record(licence.licence_number, fact)
+        results.append(result)
+        typer.echo(f"  {_mark(result)}  {describe(fact)}  [{fact.evidence_ref}]")
+    balance = balance_as_of(ledger.get_record(licence.licence_number), today_in_paris())
+    typer.echo(f"  balance on {balance.on}: {balance.points}/{balance.ceiling} points, {balance.status.value}")
+    written = sum(1 for r in results if r.created)
+    return written, len(results) - written
+
+
+def demo() -> None:
+    """Record a handful of realistic licences in the configured store and print their balance today."""
+    settings = get_settings()
+    with open_ledger(settings) as ledger:
+        typer.echo(f"store: {settings.database_url}")
+        written = present = 0
+        try:
+            for licence in demo_licences(now_utc()):
+                new, old = record_demo_licence(ledger, licence)
+                written, present = written + new, present + old
+        except LedgerError as error:
+            fail(str(error), BAD_INPUT)
+        typer.echo(f"\n{written} facts recorded, {present} already present.")
+
+
+# -- export / import --------------------------------------------------------------------------------------
+
+
+def export(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of standard output.",
+                                             metavar="FILE", dir_okay=False)] = None,
+) -> None:
+    """Write every event of every licence as JSON lines, in recording order."""
+    with open_ledger(get_settings()) as ledger:
+        if out is None:
+            count = export_events(ledger, sys.stdout)
+            sys.stdout.flush()
+        else:
+            try:
+                with out.open("w", encoding="utf-8") as stream:
+                    count = export_events(ledger, stream)
+            except OSError as error:
+                fail(f"out: cannot write {out}: {error.strerror or error}", BAD_INPUT)
+        typer.echo(f"exported {count} events", err=True)
+
+
+def _read_lines(source: str) -> list[str]:
+    if source == "-":
+        stream: TextIO = sys.stdin
+        return stream.read().splitlines()
+    try:
+        return Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        fail(f"file: cannot read {source}: {error.strerror or error}", BAD_INPUT)
+    except UnicodeDecodeError as error:
+        fail(f"file: {source} is not UTF-8 text ({error.reason})", BAD_INPUT)
+
+
+def import_(
+    source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="An export; '-' or nothing reads stdin.")] = "-",
+) -> None:
+    """Write the events of an export into the configured store (idempotent: present events are skipped)."""
+    lines = _read_lines(source)
+    with open_ledger(get_settings()) as ledger:
+        try:
+            report = import_lines(ledger, lines)
+        except InvalidFact as error:
+            fail(f"{source if source != '-' else 'stdin'}: {error}; nothing was written", BAD_INPUT)
+    typer.echo(f"read {report.read} events: {report.written} written, {report.skipped} already present, "
+               f"{report.licences} licences written to")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.command("export")(export)
+    app.command("import")(import_)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +48,16 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events in order: the library's default projector minus its per-event runtime Protocol
+    `isinstance` check, which is most of a load's CPU time (eventsourcing-notes.md, "Reading fast"). It
+    filters nothing, so the aggregate is exactly the one the default projector builds.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
     """Any application reading the ledger's events must register the same transcodings."""
     transcoder.register(DateAsISO())
@@ -83,7 +93,7 @@ class PointsLedger(Application[UUID]):
         """Open a licence's stream. Recording the same licence again returns the first recording."""
         aggregate = Licence.obtain(licence)
         try:
-            existing: Licence = self.repository.get(aggregate.id)
+            existing: Licence = self.repository.get(aggregate.id, projector_func=replay)
         except AggregateNotFoundError:
             pass
         else:
@@ -96,7 +106,7 @@ class PointsLedger(Application[UUID]):
         try:
             self.save(aggregate)
         except IntegrityError:
-            existing = self.repository.get(aggregate.id)
+            existing = self.repository.get(aggregate.id, projector_func=replay)
             if content_of(existing.licence_fact()) == content_of(licence):
                 return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
             raise LicenceAlreadyExists(licence.licence_number) from None
@@ -124,7 +134,7 @@ class PointsLedger(Application[UUID]):
         if not licence_number or not licence_number.strip():
             raise InvalidFact("licence_number", "must not be empty")
         try:
-            aggregate: Licence = self.repository.get(licence_id(licence_number))
+            aggregate: Licence = self.repository.get(licence_id(licence_number), projector_func=replay)
         except AggregateNotFoundError:
             raise LicenceNotFound(licence_number) from None
         return aggregate

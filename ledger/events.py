@@ -188,5 +188,6 @@ EVENT_TYPES: dict[str, str] = {
 # The library registers an explicit TOPIC only for events nested in an aggregate class that has a TOPIC itself,
 # and otherwise learns a topic when it first writes an event of that class: a process that only reads (an export,
 # a second `demo`, the API after a restart) could not decode the stream. Register every topic at import.
-for _event_class in (LicenceWasObtained, LicenceFactRecorded, *FACT_EVENTS.values()):
+_EVENT_CLASSES: tuple[type[Any], ...] = (LicenceWasObtained, LicenceFactRecorded, *FACT_EVENTS.values())
+for _event_class in _EVENT_CLASSES:
     register_topic(_event_class.TOPIC, _event_class)

@@ -57,6 +57,7 @@ class Licence(Aggregate):
     ) -> None:
         self.licence_number = licence_number
         self.recorded: list[LicenceFactRecorded] = []
+        self._facts: list[LegalFact] = []  # `recorded` as plain facts, converted once (see facts())
         self._obtained: LicenceWasObtained  # set by LicenceWasObtained.apply, right after __init__
 
     @classmethod
@@ -82,7 +83,15 @@ class Licence(Aggregate):
         return self._obtained.as_fact()
 
     def facts(self) -> list[LegalFact]:
-        return [event.as_fact(seq) for seq, event in enumerate(self.recorded, start=1)]
+        """The recorded facts as plain values, in stream order.
+
+        Each event is converted once and kept (events are immutable and only appended), so checking every new
+        fact against the earlier ones stays linear in the length of the stream instead of quadratic.
+        """
+        converted = self._facts
+        for seq in range(len(converted) + 1, len(self.recorded) + 1):
+            converted.append(self.recorded[seq - 1].as_fact(seq))
+        return list(converted)
 
     def record(self) -> LicenceRecord:
         return LicenceRecord(self.licence_fact(), tuple(self.facts()))
