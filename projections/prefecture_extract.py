@@ -4,7 +4,7 @@ The extract is what the préfecture's file (the FNPC) believes on a date; it can
 is read as a stream: `open_extract(lines)` checks the header at once (a file whose header lacks a required
 column cannot be reconciled at all: `InvalidExtract`), then iterating it yields one `ExtractRow` per readable
 line and one `BadRow` per line that cannot be read — naming its line number and every faulty field — so the
-rest of the file is still reconciled (docs/decisions/reconciliation-input-and-output.md).
+rest of the file is still reconciled (docs/decisions/0005-reconciliation.md).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ EXTRACT_STATUSES = {"valid": Status.VALID, "invalidated": Status.INVALIDATED}
 CEILINGS = (6, 8, 9, 10, 12)
 MAX_BALANCE = 12
 MAX_LICENCE_NUMBER = 64
+# The span in which every delay of the law can be computed (the API's legal dates are bounded alike).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SMALL_INT = re.compile(r"\d{1,2}")
@@ -188,10 +191,14 @@ def _day(text: str | None, field: str, problems: list[FieldProblem]) -> date | N
         problems.append(FieldProblem(field, f"{text!r} is not a date YYYY-MM-DD"))
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         problems.append(FieldProblem(field, f"{text!r} is not a date: {error}"))
         return None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        problems.append(FieldProblem(field, f"{text} is outside {EARLIEST_DAY.isoformat()}…{LATEST_DAY.isoformat()}"))
+        return None
+    return day
 
 
 def _integer(

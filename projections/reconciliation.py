@@ -2,7 +2,7 @@
 
 Each row is judged **as of its extract date**, against everything the ledger knows now (no `known_at`): the
 legal balance is the truth, the administrative one reproduces how the FNPC decides (rules.md A.1). The `kind`
-is decided by `reconcile_row`, first rule that applies (docs/decisions/reconciliation-classification.md):
+is decided by `reconcile_row`, first rule that applies (docs/decisions/0005-reconciliation.md):
 
 1. `unknown_licence` — the number is not in the ledger;
 2. `match` — extract balance and status equal the legal ones;
@@ -29,6 +29,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from ledger.application import PointsLedger
+from ledger.errors import LicenceNotFound
 from ledger.facts import Fact, LetterNotified, LicenceRecord, StageCompleted
 from ledger.law.calendar import add_months
 from ledger.values import LetterCode, Mode, Status
@@ -264,43 +266,40 @@ def reconcile_row(row: ExtractRow, file: LicenceFile | None) -> ReconciliationRo
     if row.status is Status.INVALIDATED and legal.status is Status.VALID:
         contested = _explain_contestable(words, row, file, legal_timeline, legal, administrative)
         if contested:
-            missing = next((stages for stages in candidates
-                            if _agrees(row, file.timeline(Mode.LEGAL, _ids(stages)).state_on(day))), ())
+            missing, _ = _first_agreeing(row, file, candidates, Mode.LEGAL)
             if missing:
                 _explain_missing_stages(words, row, missing, in_contestation=True)
             return report(Kind.INVALIDATION_CONTESTABLE, missing)
 
-    for stages in candidates:
-        without = file.timeline(Mode.LEGAL, _ids(stages)).state_on(day)
-        if _agrees(row, without):
-            _explain_missing_stages(words, row, stages)
-            words.say(f"Without {'it' if len(stages) == 1 else 'them'} the ledger's legal balance on "
-                      f"{day.isoformat()} is {_figures(without.balance, without.ceiling, without.status)}, as in the "
-                      f"extract; with {'it' if len(stages) == 1 else 'them'} it is "
-                      f"{_figures(legal.balance, legal.ceiling, legal.status)}.")
-            return report(_stage_kind(stages), stages)
-
-    if _agrees(row, administrative):
-        _explain_administrative(words, row, file, legal, administrative)
-        return report(Kind.ADMINISTRATIVE_PRACTICE)
-
-    for stages in candidates:
-        without = file.timeline(Mode.ADMINISTRATIVE, _ids(stages)).state_on(day)
-        if _agrees(row, without):
-            _explain_missing_stages(words, row, stages)
-            words.say(f"Without {'it' if len(stages) == 1 else 'them'} the administrative balance on "
-                      f"{day.isoformat()} is {_figures(without.balance, without.ceiling, without.status)}, as in the "
-                      f"extract; the legal balance with {'it' if len(stages) == 1 else 'them'} is "
-                      f"{_figures(legal.balance, legal.ceiling, legal.status)}.")
-            _explain_administrative(words, row, file, legal, administrative, lead=False)
-            return report(_stage_kind(stages), stages)
+    for mode in (Mode.LEGAL, Mode.ADMINISTRATIVE):
+        if mode is Mode.ADMINISTRATIVE and _agrees(row, administrative):
+            _explain_administrative(words, row, file, legal, administrative)
+            return report(Kind.ADMINISTRATIVE_PRACTICE)
+        missing, without = _first_agreeing(row, file, candidates, mode)
+        if without is not None:
+            them = "it" if len(missing) == 1 else "them"
+            _explain_missing_stages(words, row, missing)
+            words.say(f"Without {them} the ledger's {mode.value} balance on {day.isoformat()} is "
+                      f"{_figures(without.balance, without.ceiling, without.status)}, as in the extract; the legal "
+                      f"balance with {them} is {_figures(legal.balance, legal.ceiling, legal.status)}.")
+            if mode is Mode.ADMINISTRATIVE:
+                _explain_administrative(words, row, file, legal, administrative, lead=False)
+            return report(_stage_kind(missing), missing)
 
     _explain_mismatch(words, row, file, legal_timeline, legal, administrative)
     return report(Kind.BALANCE_MISMATCH)
 
 
-def _ids(stages: tuple[MissingStage, ...]) -> frozenset[str]:
-    return frozenset(s.fact_id for s in stages)
+def _first_agreeing(
+    row: ExtractRow, file: LicenceFile, candidates: list[tuple[MissingStage, ...]], mode: Mode
+) -> tuple[tuple[MissingStage, ...], DayState | None]:
+    """The first set of missing stages without which the `mode` reading agrees with the extract, and that
+    reading's state on the extract date; ((), None) if none does."""
+    for stages in candidates:
+        without = file.timeline(mode, frozenset(s.fact_id for s in stages)).state_on(row.extract_date)
+        if _agrees(row, without):
+            return stages, without
+    return (), None
 
 
 def _stage_kind(stages: tuple[MissingStage, ...]) -> Kind:
@@ -377,8 +376,9 @@ def _explain_missing_stages(
             else "The préfecture's file does not show the credit of")
     described = []
     for stage in stages:
-        timing = (f"{(day - stage.deadline).days} day(s) late on {day.isoformat()}" if stage.overdue
-                  else f"still within the delay on {day.isoformat()}")
+        timing = (f"{(day - stage.deadline).days} day(s) late on {day.isoformat()}: the préfecture is late"
+                  if stage.overdue else
+                  f"not yet due on {day.isoformat()}: the attestation may still be in transit")
         described.append(
             f"the stage {stage.first_day.isoformat()}–{stage.last_day.isoformat()} ({words.fact(stage.fact_id)}), "
             f"{stage.credit:+d} point(s) effective {stage.effective_on.isoformat()} (the day after its last day, "
@@ -492,10 +492,11 @@ def _explain_mismatch(
     administrative: DayState,
 ) -> None:
     day = row.extract_date
+    admin = _figures(administrative.balance, administrative.ceiling, administrative.status)
     words.say(f"The préfecture shows {_figures(row.balance, row.ceiling, row.status)} on {day.isoformat()}; the "
               f"ledger's legal balance is {_figures(legal.balance, legal.ceiling, legal.status)} and its "
-              f"administrative balance {_figures(administrative.balance, administrative.ceiling, administrative.status)}"
-              f"; no missing stage nor administrative practice accounts for the difference.")
+              f"administrative balance {admin}; no missing stage nor administrative practice accounts for the "
+              f"difference.")
     before = legal_timeline.movements_until(day)
     after = legal_timeline.movements_after(day)
     if before:
@@ -506,12 +507,11 @@ def _explain_mismatch(
         words.say(f"The ledger counts the licence invalidated since the lettre 48SI notified "
                   f"{legal.invalidated_on.isoformat()} (L223-1; L223-5).")
     earlier = _last_time_at(before, row.balance)
-    if earlier is not None:
-        ended = before[before.index(earlier) + 1] if earlier is not before[-1] else None
-        if ended is not None:
-            words.say(f"The legal balance was {row.balance} from {earlier.on.isoformat()} until "
-                      f"{ended.on.isoformat()}: the préfecture's file may not show the movements since "
-                      f"(first: {words.movement(ended)}).")
+    if earlier is not None and earlier + 1 < len(before):
+        started, ended = before[earlier], before[earlier + 1]
+        words.say(f"The legal balance was {row.balance} from {started.on.isoformat()} until "
+                  f"{ended.on.isoformat()}: the préfecture's file may not show the movements since "
+                  f"(first: {words.movement(ended)}).")
     later = next((m for m in after if m.balance == row.balance), None)
     if later is not None and earlier is None:
         words.say(f"The legal balance becomes {row.balance} only on {later.on.isoformat()}: the préfecture's file "
@@ -520,11 +520,11 @@ def _explain_mismatch(
     _note_last_stage(words, row)
 
 
-def _last_time_at(movements: tuple[Movement, ...], balance: int) -> Movement | None:
-    """The latest movement that left the balance at `balance` (the start of the last period at that value)."""
-    for movement in reversed(movements):
-        if movement.balance == balance:
-            return movement
+def _last_time_at(movements: tuple[Movement, ...], balance: int) -> int | None:
+    """Index of the latest movement that left the balance at `balance` (the start of the last period at it)."""
+    for index in range(len(movements) - 1, -1, -1):
+        if movements[index].balance == balance:
+            return index
     return None
 
 
@@ -624,3 +624,21 @@ class Reconciliation:
             result = missing_row(LicenceFile(record), latest)
             self.summary.counts[result.kind] += 1
             yield result
+
+
+def ledger_loader(ledger: PointsLedger) -> LoadRecord:
+    """Read records from the ledger (one round trip per licence); None for a number it does not hold."""
+
+    def load(licence_number: str) -> LicenceRecord | None:
+        try:
+            return ledger.get_record(licence_number)
+        except LicenceNotFound:
+            return None
+
+    return load
+
+
+def reconcile_with_ledger(ledger: PointsLedger, *, include_missing: bool = False) -> Reconciliation:
+    """A reconciliation against everything the ledger knows now."""
+    return Reconciliation(ledger_loader(ledger), include_missing=include_missing,
+                          licence_numbers=ledger.licence_numbers)

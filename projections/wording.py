@@ -8,7 +8,6 @@ the paper it comes from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 
 from ledger.facts import (
     Fact,
@@ -47,13 +46,13 @@ RULE_WORDS = {
 
 
 def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
-    """'fact ID (evidence REF)': what an agent needs to find the paper behind a movement."""
+    """'fact ID, evidence REF': what an agent needs to find the paper behind a movement."""
     if fact_id is None:
         return ""
     fact = facts.get(fact_id)
     if fact is None or not fact.evidence_ref:
         return f"fact {fact_id}"
-    return f"fact {fact_id} (evidence {fact.evidence_ref})"
+    return f"fact {fact_id}, evidence {fact.evidence_ref}"
 
 
 def movement_day(movement: Movement) -> str:
@@ -106,7 +105,3 @@ def fact_summary(fact: Fact) -> str:
 
 def stage_days(stage: StageCompleted) -> str:
     return f"{stage.first_day.isoformat()}–{stage.last_day.isoformat()}"
-
-
-def days_between(first: date, last: date) -> int:
-    return (last - first).days

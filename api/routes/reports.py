@@ -1,7 +1,143 @@
-"""Routes of the reports resource (being written: see the issue that owns this module)."""
+"""Audit reports across licences (the same functions as `points-ledger report …`). Préfecture and auditor only.
+
+- `GET /reports/recorded-by?recorder=…&from=…&to=…`: every fact one recorder entered in a period, by pages
+  (pass `next_after` back as `after` until it is null);
+- `GET /reports/zero-balance?on=…&mode=…`: licences whose balance was 0 on a date;
+- `GET /reports/contestable-invalidations?from=…&to=…`: lettres 48SI notified on a positive legal balance;
+- `POST /reports/overdue-stages`: stages whose credit an uploaded préfecture extract still lacks past the
+  15-day + 1-month deadline (a POST, because the extract is uploaded).
+
+Answers are JSON (`{"rows": [...], …}`) or CSV, chosen by the `format` query or the Accept header; the
+whole-ledger reports are spooled to a temporary file and streamed, so memory stays bounded.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+import json
+from datetime import date
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
+from api.auth import Principal, Role, require_roles
+from api.deps import LedgerDep
+from api.errors import ERROR_RESPONSES
+from api.report_output import ReportFormat, SpooledReport, negotiate
+from api.routes.reconciliation import AcceptHeader, ExtractUpload, FormatQuery, read_upload, send
+from api.schemas import EARLIEST_DATE, LATEST_DATE, MomentFrom, MomentUntil
+from ledger.values import Mode
+from projections import audit_reports
+from projections.reconciliation import reconcile_with_ledger
+
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
+Day = Annotated[date, Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="A date YYYY-MM-DD.")]
+
+
+class RowsReport(BaseModel):
+    """A report's rows (their fields: see the CSV columns of each report)."""
+
+    rows: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = []
+
+
+class RecordedByPage(BaseModel):
+    """One page of the facts a recorder entered; `next_after` is the `after` of the next page (null: done)."""
+
+    rows: list[dict[str, Any]]
+    next_after: int | None
+
+
+def _responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": "The report (JSON, or CSV when asked).",
+                  "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/recorded-by", summary="Every fact one recorder entered in a period",
+            response_class=Response, responses=_responses(RecordedByPage))
+def recorded_by(
+    principal: Reader,
+    ledger: LedgerDep,
+    recorder: Annotated[str, Query(min_length=1, max_length=200, description="The recorder (recorded_by).")],
+    since: Annotated[MomentFrom | None, Query(alias="from", description=(
+        "Recorded at or after: ISO 8601 datetime, or a date (= its start, UTC)."))] = None,
+    until: Annotated[MomentUntil | None, Query(alias="to", description=(
+        "Recorded at or before: ISO 8601 datetime, or a date (= its end, UTC)."))] = None,
+    after: Annotated[int, Query(ge=0, description="Last position already read (0 to start).")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    report_format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """The audit trail of one recorder, oldest first: position, recording time, licence, type, fact id,
+    evidence reference and what the fact says."""
+    rows, next_after = audit_reports.recorded_by_page(ledger, recorder, since=since, until=until, after=after,
+                                                      limit=limit)
+    headers = {"X-Next-After": "" if next_after is None else str(next_after)}
+    if negotiate(report_format, accept) is ReportFormat.CSV:
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=audit_reports.RECORDED_FACT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row.as_csv() for row in rows)
+        return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
+    body = json.dumps({"rows": [row.as_json() for row in rows], "next_after": next_after}, ensure_ascii=False)
+    return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)
+
+
+@router.get("/zero-balance", summary="Licences whose balance was 0 on a date",
+            response_class=StreamingResponse, responses=_responses(RowsReport))
+def zero_balance(
+    principal: Reader,
+    ledger: LedgerDep,
+    on: Day,
+    mode: Annotated[Mode, Query(description="legal (default) or administrative (rules.md A.1).")] = Mode.LEGAL,
+    report_format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> StreamingResponse:
+    """Valid licences at 0 awaiting a lettre 48SI and invalidated ones, with since when and why."""
+    report = SpooledReport(negotiate(report_format, accept), audit_reports.ZERO_BALANCE_COLUMNS)
+    report.write(audit_reports.zero_balance_on(ledger, on, mode))
+    report.finish()
+    return send(report, f"zero-balance-{on.isoformat()}", {"X-Report-Rows": str(report.rows)})
+
+
+@router.get("/contestable-invalidations", summary="Lettres 48SI notified on a positive legal balance",
+            response_class=StreamingResponse, responses=_responses(RowsReport))
+def contestable_invalidations(
+    principal: Reader,
+    ledger: LedgerDep,
+    since: Annotated[date | None, Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE,
+                                        description="First notification day.")] = None,
+    until: Annotated[date | None, Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE,
+                                        description="Last notification day.")] = None,
+    report_format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> StreamingResponse:
+    """Void lettres 48SI (CE 29 sept. 2023 n° 461479): what made the balance positive before notification."""
+    report = SpooledReport(negotiate(report_format, accept), audit_reports.CONTESTABLE_COLUMNS)
+    report.write(audit_reports.contestable_invalidations(ledger, since=since, until=until))
+    report.finish()
+    return send(report, "contestable-invalidations", {"X-Report-Rows": str(report.rows)})
+
+
+@router.post("/overdue-stages", summary="Stages a préfecture extract still lacks past the deadline",
+             response_class=StreamingResponse, responses=_responses(RowsReport))
+def overdue_stages(
+    principal: Reader,
+    ledger: LedgerDep,
+    extract: ExtractUpload,
+    report_format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> StreamingResponse:
+    """Each stage whose credit the extract lacks on its extract date, past last day + 15 days + 1 month
+    (R223-8); unreadable extract lines are listed under `errors` (JSON) or counted in a header (CSV)."""
+    reader = read_upload(extract)
+    report = SpooledReport(negotiate(report_format, accept), audit_reports.OVERDUE_STAGE_COLUMNS)
+    report.write(audit_reports.overdue_stages(reconcile_with_ledger(ledger).run(reader)))
+    report.finish()
+    return send(report, "overdue-stages", {"X-Report-Rows": str(report.rows),
+                                           "X-Extract-Unreadable-Lines": str(report.bad_rows)})

@@ -1,0 +1,152 @@
+"""Reports as CSV or JSON text, written row by row (the CLI's files and the HTTP answers share this).
+
+A report is a stream of rows (anything with `as_json()` and `as_csv()`), possibly interleaved with unreadable
+extract lines (`BadRow`). CSV: a header then one line per row; unreadable lines go to their own CSV stream if
+one is given. JSON: one document `{"rows": [...], "errors": [...], "summary": {...}}` whose rows are written as
+they come; the unreadable lines are kept aside in a temporary file (in memory up to 1 MiB, on disk beyond) and
+written after the rows, so memory stays bounded whatever the number of rows or errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from projections.prefecture_extract import BadRow
+
+SPOOL_BYTES = 1 << 20
+ERROR_COLUMNS = ("line", "licence_number", "field", "reason")
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+    @property
+    def media_type(self) -> str:
+        return "text/csv; charset=utf-8" if self is ReportFormat.CSV else "application/json"
+
+
+class ReportItem(Protocol):
+    def as_json(self) -> dict[str, Any]: ...
+
+    def as_csv(self) -> dict[str, str]: ...
+
+
+def format_of_path(path: Path | None, default: ReportFormat = ReportFormat.CSV) -> ReportFormat:
+    """`report.json` → JSON, `report.csv` → CSV; anything else: `default`."""
+    if path is not None and path.suffix.lower() == ".json":
+        return ReportFormat.JSON
+    if path is not None and path.suffix.lower() == ".csv":
+        return ReportFormat.CSV
+    return default
+
+
+def bad_row_json(bad: BadRow) -> dict[str, Any]:
+    return {"line": bad.line, "licence_number": bad.licence_number,
+            "problems": [{"field": p.field, "reason": p.reason} for p in bad.problems]}
+
+
+class ReportWriter:
+    """Writes one report to `out` in `fmt`; call `row`/`bad_row` as results come, then `finish` once."""
+
+    def __init__(
+        self, out: IO[str], fmt: ReportFormat, columns: Sequence[str], *, errors_out: IO[str] | None = None,
+    ) -> None:
+        self.out = out
+        self.fmt = fmt
+        self._rows = 0
+        self._errors = 0
+        self._csv = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n") \
+            if fmt is ReportFormat.CSV else None
+        self._error_csv = None
+        if errors_out is not None:
+            self._error_csv = csv.writer(errors_out, lineterminator="\n")
+            self._error_csv.writerow(ERROR_COLUMNS)
+        self._spool: tempfile.SpooledTemporaryFile[str] | None = None
+        if self._csv is not None:
+            self._csv.writeheader()
+        else:
+            out.write('{"rows": [')
+            # Lives across calls until finish() (garbage-collected if the report is abandoned).
+            self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=SPOOL_BYTES, mode="w+", encoding="utf-8")
+
+    def row(self, item: ReportItem) -> None:
+        if self._csv is not None:
+            self._csv.writerow(item.as_csv())
+        else:
+            self.out.write(("\n" if self._rows == 0 else ",\n") + json.dumps(item.as_json(), ensure_ascii=False))
+        self._rows += 1
+
+    def bad_row(self, bad: BadRow) -> None:
+        if self._error_csv is not None:
+            for problem in bad.problems:
+                self._error_csv.writerow((bad.line, bad.licence_number or "", problem.field, problem.reason))
+        if self._spool is not None:
+            separator = "\n" if self._errors == 0 else ",\n"
+            self._spool.write(separator + json.dumps(bad_row_json(bad), ensure_ascii=False))
+        self._errors += 1
+
+    def finish(self, summary: Mapping[str, int] | None = None) -> None:
+        if self._spool is None:
+            return
+        self.out.write('\n], "errors": [')
+        self._spool.seek(0)
+        while chunk := self._spool.read(1 << 16):
+            self.out.write(chunk)
+        self._spool.close()
+        self._spool = None
+        self.out.write("\n]")
+        if summary is not None:
+            self.out.write(', "summary": ' + json.dumps(dict(summary)))
+        self.out.write("}\n")
+
+
+# -- HTTP ------------------------------------------------------------------------------------------------------
+
+
+def negotiate(requested: ReportFormat | None, accept: str | None) -> ReportFormat:
+    """The `format` query wins; otherwise CSV when the Accept header asks for text/csv, else JSON."""
+    if requested is not None:
+        return requested
+    if accept and "text/csv" in accept.lower():
+        return ReportFormat.CSV
+    return ReportFormat.JSON
+
+
+class SpooledReport:
+    """A report written to a temporary file (memory up to 1 MiB, disk beyond), then sent in chunks."""
+
+    def __init__(self, fmt: ReportFormat, columns: Sequence[str]) -> None:
+        self.fmt = fmt
+        self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed once sent, by chunks()
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
+        self.writer = ReportWriter(self.file, fmt, columns)
+        self.rows = 0
+        self.bad_rows = 0
+
+    def write(self, items: Iterable[ReportItem | BadRow]) -> None:
+        for item in items:
+            if isinstance(item, BadRow):
+                self.writer.bad_row(item)
+                self.bad_rows += 1
+            else:
+                self.writer.row(item)
+                self.rows += 1
+
+    def finish(self, summary: Mapping[str, int] | None = None) -> None:
+        self.writer.finish(summary)
+        self.file.seek(0)
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            while chunk := self.file.read(1 << 16):
+                yield chunk.encode("utf-8")
+        finally:
+            self.file.close()
