@@ -17,22 +17,31 @@ Use it in any router (this is how /reconciliations and /reports are protected to
 so a refused request never reaches the ledger. Routes under `/licences/{number}` use
 `require_licence_access(*roles)` instead, which also keeps a driver to its own licence. Tokens are created
 with `points-ledger tokens create` (api/cli_tokens.py) and stored hashed (api/token_store.py).
+
+Routers are built with `APIRouter(route_class=AuthenticatedRoute)`: FastAPI reads and parses a request's
+body before it resolves the dependencies, so without it a body that is not JSON (or not a multipart form) would
+be refused for its body (422, 400) before the missing token is noticed. `AuthenticatedRoute` authenticates the
+caller of every route that depends on `current_principal` first, and the dependency then reuses that caller.
+The role check (403) stays a dependency, after the body is read.
 """
 
 # No `from __future__ import annotations` here: FastAPI must resolve the dependencies' annotations, and
 # some refer to closures (the role check of `require_licence_access`).
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import LicenceNumber, TokenStoreDep
+from api.deps import LicenceNumber, TokenStoreDep, get_token_store
 from api.errors import ApiError
-from api.token_store import Role
+from api.token_store import Role, TokenStore
 
-__all__ = ["Principal", "Role", "require_licence_access", "require_roles", "stage_agrement"]
+__all__ = ["AuthenticatedRoute", "Principal", "Role", "require_licence_access", "require_roles", "stage_agrement"]
 
 bearer = HTTPBearer(auto_error=False, description="A token from `points-ledger tokens create`.")
 
@@ -57,9 +66,7 @@ def forbidden(message: str, loc: tuple[str, ...] = ("header", "Authorization")) 
     return ApiError(403, loc, message, "forbidden")
 
 
-def current_principal(
-    store: TokenStoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
+def authenticate(store: TokenStore, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The caller behind the `Authorization: Bearer …` header (401 if there is none or it is not valid)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("a bearer token is required (Authorization: Bearer <token>)")
@@ -67,6 +74,40 @@ def current_principal(
     if info is None:
         raise unauthorized("the token is unknown, malformed or revoked")
     return Principal(info.subject, info.role, info.agrement, info.licence, info.id)
+
+
+def current_principal(
+    request: Request, store: TokenStoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller: the one `AuthenticatedRoute` found before the body was read, else authenticated now."""
+    principal = getattr(request.state, "principal", None)
+    return principal if isinstance(principal, Principal) else authenticate(store, credentials)
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+class AuthenticatedRoute(APIRoute):
+    """A route that authenticates its caller before FastAPI reads the body, when it needs a caller at all.
+
+    A request without a valid token then gets 401 whatever its body (see the module docstring); the caller is
+    kept in `request.state.principal` for `current_principal`. Routes that do not depend on
+    `current_principal` are left as they are.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _depends_on(self.dependant, current_principal):
+            return handler
+
+        async def authenticated_first(request: Request) -> Response:
+            credentials = await bearer(request)
+            request.state.principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            return await handler(request)
+
+        return authenticated_first
 
 
 def require_roles(*roles: Role) -> Callable[..., Principal]:

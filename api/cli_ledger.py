@@ -23,18 +23,10 @@ from api.demo_licences import DemoLicence, demo_licences
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
 from ledger.errors import InvalidFact, LedgerError
-from ledger.facts import (
-    LegalFact,
-    LetterNotified,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    StageCompleted,
-)
 from ledger.storage import storage_env
 from ledger.transfer import export_events, import_lines
 from projections.balance import balance_as_of
+from projections.wording import fact_summary
 
 BAD_INPUT = 2
 STORE_FAILED = 1
@@ -92,26 +84,6 @@ def serve(
 # -- demo -------------------------------------------------------------------------------------------------
 
 
-def describe(fact: LegalFact) -> str:
-    """One line per fact, for the demo's output (formatting only)."""
-    if isinstance(fact, OffenceEstablished):
-        points = (f"{fact.points} pt, {fact.offence_class}" if fact.speeding is None else
-                  f"{fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}")
-        return (f"offence committed {fact.committed_on}, date de valeur {fact.established_on} "
-                f"({points}): {fact.description}")
-    if isinstance(fact, StageCompleted):
-        return f"stage {fact.first_day} – {fact.last_day} ({fact.case.value}), {fact.place}"
-    if isinstance(fact, LetterNotified):
-        return f"letter {fact.code.value} notified {fact.notified_on}"
-    if isinstance(fact, OffenceAnnulled):
-        return f"offence annulled on {fact.decided_on}"
-    if isinstance(fact, LicenceSurrendered):
-        return f"licence surrendered {fact.surrendered_on}"
-    if isinstance(fact, LicenceReissued):
-        return f"new licence obtained {fact.obtained_on} ({fact.training.value})"
-    raise TypeError(type(fact).__name__)
-
-
 def _mark(recorded: Recorded) -> str:
     return "recorded" if recorded.created else "present "
 
@@ -121,13 +93,11 @@ def record_demo_licence(ledger: PointsLedger, demo: DemoLicence) -> tuple[int, i
     licence = demo.licence
     typer.echo(f"\n{licence.licence_number} — {demo.title}")
     results = [ledger.create_licence(licence)]
-    typer.echo(f"  {_mark(results[0])}  licence obtained {licence.obtained_on} ({licence.training.value}"
-               + (f", formation complémentaire {licence.complementary_training_on}"
-                  if licence.complementary_training_on else "") + f")  [{licence.evidence_ref}]")
+    typer.echo(f"  {_mark(results[0])}  {fact_summary(licence)}  [{licence.evidence_ref}]")
     for fact in demo.facts:
         result = ledger.record(licence.licence_number, fact)
         results.append(result)
-        typer.echo(f"  {_mark(result)}  {describe(fact)}  [{fact.evidence_ref}]")
+        typer.echo(f"  {_mark(result)}  {fact_summary(fact)}  [{fact.evidence_ref}]")
     balance = balance_as_of(ledger.get_record(licence.licence_number), today_in_paris())
     typer.echo(f"  balance on {balance.on}: {balance.points}/{balance.ceiling} points, {balance.status.value}")
     written = sum(1 for r in results if r.created)

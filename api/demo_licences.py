@@ -20,6 +20,7 @@ from ledger.facts import (
     LicenceSurrendered,
     OffenceAnnulled,
     OffenceEstablished,
+    Recording,
     Speeding,
     StageCompleted,
 )
@@ -54,11 +55,15 @@ class _Builder:
         self.number = number
         self.recorded_at = recorded_at
 
+    def _recording(self, evidence_ref: str) -> Recording:
+        return Recording(fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at,
+                         recorded_by=RECORDED_BY, evidence_ref=evidence_ref)
+
     def licence(self, evidence_ref: str, obtained_on: str, training: Training = Training.TRADITIONAL,
                 complementary_training_on: str | None = None) -> LicenceObtained:
         return LicenceObtained(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, licence_number=self.number, obtained_on=d(obtained_on), training=training,
+            **self._recording(evidence_ref), licence_number=self.number, obtained_on=d(obtained_on),
+            training=training,
             complementary_training_on=d(complementary_training_on) if complementary_training_on else None,
         )
 
@@ -67,8 +72,7 @@ class _Builder:
                 speeding: Speeding | None = None, natinf: str | None = None,
                 established_by: EstablishedBy = EstablishedBy.FINE_PAID) -> OffenceEstablished:
         return OffenceEstablished(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, committed_on=d(committed_on), established_on=d(established_on),
+            **self._recording(evidence_ref), committed_on=d(committed_on), established_on=d(established_on),
             points=points, offence_class=offence_class, speeding=speeding, description=description,
             natinf=natinf, established_by=established_by.value,
         )
@@ -76,33 +80,23 @@ class _Builder:
     def stage(self, evidence_ref: str, first_day: str, case: StageCase, place: str) -> StageCompleted:
         first = d(first_day)
         return StageCompleted(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, first_day=first, last_day=date.fromordinal(first.toordinal() + 1),
+            **self._recording(evidence_ref), first_day=first, last_day=date.fromordinal(first.toordinal() + 1),
             case=case, agrement="R2307500010", place=place,
         )
 
     def letter(self, evidence_ref: str, code: LetterCode, notified_on: str) -> LetterNotified:
-        return LetterNotified(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, code=code, notified_on=d(notified_on),
-        )
+        return LetterNotified(**self._recording(evidence_ref), code=code, notified_on=d(notified_on))
 
     def surrender(self, evidence_ref: str, surrendered_on: str) -> LicenceSurrendered:
-        return LicenceSurrendered(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, surrendered_on=d(surrendered_on),
-        )
+        return LicenceSurrendered(**self._recording(evidence_ref), surrendered_on=d(surrendered_on))
 
     def reissue(self, evidence_ref: str, obtained_on: str) -> LicenceReissued:
-        return LicenceReissued(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, obtained_on=d(obtained_on), training=Training.TRADITIONAL,
-        )
+        return LicenceReissued(**self._recording(evidence_ref), obtained_on=d(obtained_on),
+                               training=Training.TRADITIONAL)
 
     def annulment(self, evidence_ref: str, offence_evidence_ref: str, decided_on: str) -> OffenceAnnulled:
         return OffenceAnnulled(
-            fact_id=demo_fact_id(self.number, evidence_ref), recorded_at=self.recorded_at, recorded_by=RECORDED_BY,
-            evidence_ref=evidence_ref, offence_id=demo_fact_id(self.number, offence_evidence_ref),
+            **self._recording(evidence_ref), offence_id=demo_fact_id(self.number, offence_evidence_ref),
             decided_on=d(decided_on),
         )
 

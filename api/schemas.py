@@ -10,7 +10,7 @@ a body cannot say who recorded it — `recorded_by` is the token's subject. Date
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -21,9 +21,11 @@ from ledger.facts import (
     LicenceSurrendered,
     OffenceAnnulled,
     OffenceEstablished,
+    Recording,
     Speeding,
     StageCompleted,
 )
+from ledger.licence import new_fact_id
 from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Status, Training
 from projections.balance import Balance
 from projections.explanation import Anomaly, ExpectedLetter, Movement
@@ -76,6 +78,22 @@ class RequestModel(BaseModel):
 # -- writes ---------------------------------------------------------------------------------------------
 
 
+class _Evidenced(Protocol):
+    """What every write body has besides its legal content: an optional fact id and the evidence reference."""
+
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def evidence_ref(self) -> str: ...
+
+
+def recording(body: _Evidenced, recorded_at: datetime, recorded_by: str) -> Recording:
+    """The fields a write adds to its body: the body's fact id (a new one if omitted), when and by whom."""
+    return Recording(fact_id=body.id or new_fact_id(), recorded_at=recorded_at, recorded_by=recorded_by,
+                     evidence_ref=body.evidence_ref)
+
+
 class LicenceCreate(RequestModel):
     """A licence obtained (R223-1): opens its stream."""
 
@@ -92,9 +110,8 @@ class LicenceCreate(RequestModel):
     complementary_training_on: LegalDate | None = None
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> LicenceObtained:
-        return LicenceObtained(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                               evidence_ref=self.evidence_ref, licence_number=self.number,
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LicenceObtained:
+        return LicenceObtained(**recording(self, recorded_at, recorded_by), licence_number=self.number,
                                obtained_on=self.obtained_on, training=self.training,
                                complementary_training_on=self.complementary_training_on)
 
@@ -128,14 +145,13 @@ class OffenceRecord(RequestModel):
     established_by: Annotated[str, Field(max_length=50)] | None = None
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> OffenceEstablished:
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> OffenceEstablished:
         speeding = Speeding(self.speeding.limit_kmh, self.speeding.excess_kmh) if self.speeding else None
         return OffenceEstablished(
-            fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by, evidence_ref=self.evidence_ref,
-            committed_on=self.committed_on, established_on=self.established_on, points=self.points,
-            offence_class=self.offence_class, speeding=speeding, interception=self.interception,
-            description=self.description, natinf=self.natinf, established_by=self.established_by,
-            offence_kind=self.offence_kind,
+            **recording(self, recorded_at, recorded_by), committed_on=self.committed_on,
+            established_on=self.established_on, points=self.points, offence_class=self.offence_class,
+            speeding=speeding, interception=self.interception, description=self.description, natinf=self.natinf,
+            established_by=self.established_by, offence_kind=self.offence_kind,
         )
 
 
@@ -155,11 +171,9 @@ class StageRecord(RequestModel):
     place: Text | None = None
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str,
-                agrement: str | None) -> StageCompleted:
-        return StageCompleted(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                              evidence_ref=self.evidence_ref, first_day=self.first_day, last_day=self.last_day,
-                              case=self.case, agrement=agrement, place=self.place)
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> StageCompleted:
+        return StageCompleted(**recording(self, recorded_at, recorded_by), first_day=self.first_day,
+                              last_day=self.last_day, case=self.case, agrement=self.agrement, place=self.place)
 
 
 class LetterRecord(RequestModel):
@@ -174,9 +188,9 @@ class LetterRecord(RequestModel):
     notified_on: LegalDate
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> LetterNotified:
-        return LetterNotified(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                              evidence_ref=self.evidence_ref, code=self.code, notified_on=self.notified_on)
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LetterNotified:
+        return LetterNotified(**recording(self, recorded_at, recorded_by), code=self.code,
+                              notified_on=self.notified_on)
 
 
 class AnnulmentRecord(RequestModel):
@@ -192,9 +206,9 @@ class AnnulmentRecord(RequestModel):
     decided_on: LegalDate
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> OffenceAnnulled:
-        return OffenceAnnulled(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                               evidence_ref=self.evidence_ref, offence_id=self.offence, decided_on=self.decided_on)
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> OffenceAnnulled:
+        return OffenceAnnulled(**recording(self, recorded_at, recorded_by), offence_id=self.offence,
+                               decided_on=self.decided_on)
 
 
 class SurrenderRecord(RequestModel):
@@ -208,9 +222,8 @@ class SurrenderRecord(RequestModel):
     on: LegalDate
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> LicenceSurrendered:
-        return LicenceSurrendered(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                                  evidence_ref=self.evidence_ref, surrendered_on=self.on)
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LicenceSurrendered:
+        return LicenceSurrendered(**recording(self, recorded_at, recorded_by), surrendered_on=self.on)
 
 
 class ReissueRecord(RequestModel):
@@ -225,9 +238,8 @@ class ReissueRecord(RequestModel):
     training: Training = Training.TRADITIONAL
     evidence_ref: EvidenceRef
 
-    def to_fact(self, fact_id: str, recorded_at: datetime, recorded_by: str) -> LicenceReissued:
-        return LicenceReissued(fact_id=fact_id, recorded_at=recorded_at, recorded_by=recorded_by,
-                               evidence_ref=self.evidence_ref, obtained_on=self.obtained_on,
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LicenceReissued:
+        return LicenceReissued(**recording(self, recorded_at, recorded_by), obtained_on=self.obtained_on,
                                training=self.training)
 
 
@@ -306,8 +318,9 @@ class ProbationView(BaseModel):
     majorations: int
 
 
-class BalanceResponse(BaseModel):
-    """Points at the end of `on`, as the ledger knew them at `known_at`, in `mode`, and why."""
+class LicenceReading(BaseModel):
+    """Where a licence stood at the end of `on`, as the ledger knew it at `known_at`, in `mode` (the first
+    fields of a balance and of a history)."""
 
     licence_number: str
     on: date
@@ -316,6 +329,11 @@ class BalanceResponse(BaseModel):
     points: int
     ceiling: int
     status: Status
+
+
+class BalanceResponse(LicenceReading):
+    """Points at the end of `on`, as the ledger knew them at `known_at`, in `mode`, and why."""
+
     probation: ProbationView
     licence_started_on: date | None
     last_crediting_stage_on: date | None
@@ -375,16 +393,9 @@ class FactView(BaseModel):
                    evidence_ref=entry.evidence_ref, movements=[MovementView.of(m) for m in entry.movements])
 
 
-class HistoryResponse(BaseModel):
+class HistoryResponse(LicenceReading):
     """A relevé-intégral-style statement: every known fact, and every movement with the balance after it."""
 
-    licence_number: str
-    on: date
-    known_at: datetime | None
-    mode: Mode
-    points: int
-    ceiling: int
-    status: Status
     facts: list[FactView]
     movements: list[MovementView]
     anomalies: list[AnomalyView]

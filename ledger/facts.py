@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypedDict
 
 from ledger.values import LetterCode, OffenceClass, StageCase, Training
 
@@ -37,6 +38,15 @@ class Fact:
     def order_key(self) -> tuple[datetime, str, int]:
         """Recording order, independent of the order in which facts are handed to the law."""
         return (self.recorded_at, self.fact_id, self.seq)
+
+
+class Recording(TypedDict):
+    """The fields of `Fact` whoever writes a fact fills in, whatever its type: `LetterNotified(**recording, …)`."""
+
+    fact_id: str
+    recorded_at: datetime
+    recorded_by: str
+    evidence_ref: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,9 @@ from ledger.events import LicenceWasObtained
 from ledger.facts import Fact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.prefecture_extract import BadRow
-from projections.reconciliation import LicenceFile, ReconciliationRow, restoring_movements, zero_since
+from projections.reconciliation import LicenceFile, MissingStage
+from projections.reconciliation_explanations import restoring_movements, zero_since
+from projections.reconciliation_run import ReconciliationRow
 from projections.wording import fact_reference, fact_summary, movement_text, movements_text
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -267,31 +269,24 @@ OVERDUE_STAGE_COLUMNS = ("line", "licence_number", "extract_date", "kind", "fact
 
 @dataclass(frozen=True, slots=True)
 class OverdueStage:
-    """A stage credit the préfecture should have recorded by `deadline` (R223-8) and did not show on the
-    extract's date."""
+    """A stage credit the préfecture should have recorded by its deadline (R223-8) and did not show on the
+    extract's date: the extract row that lacks it, and the stage as the reconciliation found it missing."""
 
     line: int | None
     licence_number: str
     extract_date: date
     kind: str
-    fact_id: str
-    evidence_ref: str
-    first_day: date
-    last_day: date
-    effective_on: date
-    credit: int
-    deadline: date
+    stage: MissingStage
 
     @property
     def days_late(self) -> int:
-        return (self.extract_date - self.deadline).days
+        return (self.extract_date - self.stage.deadline).days
 
     def as_json(self) -> dict[str, Any]:
+        stage = {name: value for name, value in self.stage.as_json().items() if name != "overdue"}
         return {"line": self.line, "licence_number": self.licence_number,
-                "extract_date": self.extract_date.isoformat(), "kind": self.kind, "fact_id": self.fact_id,
-                "evidence_ref": self.evidence_ref, "first_day": self.first_day.isoformat(),
-                "last_day": self.last_day.isoformat(), "effective_on": self.effective_on.isoformat(),
-                "credit": self.credit, "deadline": self.deadline.isoformat(), "days_late": self.days_late}
+                "extract_date": self.extract_date.isoformat(), "kind": self.kind, **stage,
+                "days_late": self.days_late}
 
     def as_csv(self) -> dict[str, str]:
         return _cells(self.as_json(), OVERDUE_STAGE_COLUMNS)
@@ -309,5 +304,4 @@ def overdue_stages(results: Iterable[ReconciliationRow | BadRow]) -> Iterator[Ov
         for stage in result.missing_stages:
             if stage.overdue:
                 yield OverdueStage(result.line, result.licence_number, result.extract_date, result.kind.value,
-                                   stage.fact_id, stage.evidence_ref, stage.first_day, stage.last_day,
-                                   stage.effective_on, stage.credit, stage.deadline)
+                                   stage)

@@ -80,9 +80,11 @@ def movements_text(movements: Iterable[Movement], facts: Mapping[str, Fact]) -> 
 
 
 def fact_summary(fact: Fact) -> str:
-    """A fact's legal content in a few words (audit reports)."""
+    """A fact's legal content in a few words (audit reports, the demo's output)."""
     if isinstance(fact, LicenceObtained):
-        return f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+        complementary = fact.complementary_training_on
+        return (f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value}"
+                + (f", formation complémentaire {complementary.isoformat()}" if complementary else "") + ")")
     if isinstance(fact, OffenceEstablished):
         weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
                   and fact.offence_class is not None else

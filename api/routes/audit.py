@@ -12,13 +12,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import Principal, Role, require_licence_access, require_roles
+from api.auth import AuthenticatedRoute, Principal, Role, require_licence_access, require_roles
 from api.deps import LedgerDep, LicenceNumber
 from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.schemas import EventPage, EventView, MomentFrom, MomentUntil
 from ledger.application import PointsLedger
 
-router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
 AuditReader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
 StreamReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR))]

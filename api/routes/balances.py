@@ -10,14 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth import Principal, Role, require_licence_access
+from api.auth import AuthenticatedRoute, Principal, Role, require_licence_access
 from api.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
 from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.schemas import BalanceResponse, StageEligibilityResponse, StageEligibilityView
 from ledger.values import Mode
 from projections.balance import balance_as_of
 
-router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND})
+router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND},
+                   route_class=AuthenticatedRoute)
 
 BalanceReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
 EligibilityReader = Annotated[Principal, Depends(require_licence_access(

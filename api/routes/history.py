@@ -7,14 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth import Principal, Role, require_licence_access
+from api.auth import AuthenticatedRoute, Principal, Role, require_licence_access
 from api.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
 from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.schemas import HistoryResponse
 from ledger.values import Mode
 from projections.history import statement
 
-router = APIRouter(prefix="/licences/{number}", tags=["history"], responses={**ERROR_RESPONSES, **NOT_FOUND})
+router = APIRouter(prefix="/licences/{number}", tags=["history"], responses={**ERROR_RESPONSES, **NOT_FOUND},
+                   route_class=AuthenticatedRoute)
 
 HistoryReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
 

@@ -8,11 +8,12 @@ recorded — the original fact's id and the current version come back with `crea
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Response
 
-from api.auth import Principal, Role, require_roles, stage_agrement
+from api.auth import AuthenticatedRoute, Principal, Role, require_roles, stage_agrement
 from api.deps import LedgerDep, LicenceNumber, Now
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
 from api.schemas import (
@@ -27,9 +28,8 @@ from api.schemas import (
 )
 from ledger.application import PointsLedger, Recorded
 from ledger.facts import LegalFact
-from ledger.licence import new_fact_id
 
-router = APIRouter(tags=["licences"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["licences"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
 Prefecture = Annotated[Principal, Depends(require_roles(Role.PREFECTURE))]
 Organiser = Annotated[Principal, Depends(require_roles(Role.ORGANISER))]
@@ -44,6 +44,10 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 FACT_RESPONSES = {**WRITE_RESPONSES, **NOT_FOUND}
 
 
+class _FactBody(Protocol):
+    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LegalFact: ...
+
+
 def _answer(recorded: Recorded, response: Response) -> RecordedResponse:
     if not recorded.created:
         response.status_code = 200
@@ -51,16 +55,17 @@ def _answer(recorded: Recorded, response: Response) -> RecordedResponse:
                             version=recorded.version, created=recorded.created)
 
 
-def _record(ledger: PointsLedger, number: str, fact: LegalFact, response: Response) -> RecordedResponse:
-    return _answer(ledger.record(number, fact), response)
+def _record(ledger: PointsLedger, number: str, body: _FactBody, principal: Principal, now: datetime,
+            response: Response) -> RecordedResponse:
+    """The body as a fact recorded by the token's subject now, handed to the ledger; the answer's status."""
+    return _answer(ledger.record(number, body.to_fact(now, principal.subject)), response)
 
 
 @router.post("/licences", status_code=201, responses=WRITE_RESPONSES, summary="Create a licence")
 def create_licence(body: LicenceCreate, principal: Prefecture, ledger: LedgerDep, now: Now,
                    response: Response) -> RecordedResponse:
     """Open a licence's stream (prefecture). The same number and content again returns the first recording."""
-    fact = body.to_fact(body.id or new_fact_id(), now, principal.subject)
-    return _answer(ledger.create_licence(fact), response)
+    return _answer(ledger.create_licence(body.to_fact(now, principal.subject)), response)
 
 
 @router.post("/licences/{number}/offences", status_code=201, responses=FACT_RESPONSES,
@@ -68,7 +73,7 @@ def create_licence(body: LicenceCreate, principal: Prefecture, ledger: LedgerDep
 def record_offence(number: LicenceNumber, body: OffenceRecord, principal: Prefecture, ledger: LedgerDep,
                    now: Now, response: Response) -> RecordedResponse:
     """An offence whose réalité is established (prefecture)."""
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject), response)
+    return _record(ledger, number, body, principal, now, response)
 
 
 @router.post("/licences/{number}/stages", status_code=201, responses=FACT_RESPONSES,
@@ -76,9 +81,8 @@ def record_offence(number: LicenceNumber, body: OffenceRecord, principal: Prefec
 def record_stage(number: LicenceNumber, body: StageRecord, principal: Organiser, ledger: LedgerDep,
                  now: Now, response: Response) -> RecordedResponse:
     """A stage attended in full (organiser, under its own agrément: omit `agrement` or give the token's)."""
-    agrement = stage_agrement(principal, body.agrement)
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject, agrement),
-                   response)
+    body = body.model_copy(update={"agrement": stage_agrement(principal, body.agrement)})
+    return _record(ledger, number, body, principal, now, response)
 
 
 @router.post("/licences/{number}/letters", status_code=201, responses=FACT_RESPONSES,
@@ -86,7 +90,7 @@ def record_stage(number: LicenceNumber, body: StageRecord, principal: Organiser,
 def record_letter(number: LicenceNumber, body: LetterRecord, principal: Prefecture, ledger: LedgerDep,
                   now: Now, response: Response) -> RecordedResponse:
     """A letter 47, 48, 48M, 48N or 48SI received or first presented (prefecture)."""
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject), response)
+    return _record(ledger, number, body, principal, now, response)
 
 
 @router.post("/licences/{number}/annulments", status_code=201, responses=FACT_RESPONSES,
@@ -94,7 +98,7 @@ def record_letter(number: LicenceNumber, body: LetterRecord, principal: Prefectu
 def record_annulment(number: LicenceNumber, body: AnnulmentRecord, principal: Prefecture, ledger: LedgerDep,
                      now: Now, response: Response) -> RecordedResponse:
     """A withdrawal annulled from the start (prefecture)."""
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject), response)
+    return _record(ledger, number, body, principal, now, response)
 
 
 @router.post("/licences/{number}/surrenders", status_code=201, responses=FACT_RESPONSES,
@@ -102,7 +106,7 @@ def record_annulment(number: LicenceNumber, body: AnnulmentRecord, principal: Pr
 def record_surrender(number: LicenceNumber, body: SurrenderRecord, principal: Prefecture, ledger: LedgerDep,
                      now: Now, response: Response) -> RecordedResponse:
     """The licence handed to the préfecture after a 48SI (prefecture)."""
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject), response)
+    return _record(ledger, number, body, principal, now, response)
 
 
 @router.post("/licences/{number}/reissues", status_code=201, responses=FACT_RESPONSES,
@@ -110,4 +114,4 @@ def record_surrender(number: LicenceNumber, body: SurrenderRecord, principal: Pr
 def record_reissue(number: LicenceNumber, body: ReissueRecord, principal: Prefecture, ledger: LedgerDep,
                    now: Now, response: Response) -> RecordedResponse:
     """A new licence obtained after an invalidation (prefecture)."""
-    return _record(ledger, number, body.to_fact(body.id or new_fact_id(), now, principal.subject), response)
+    return _record(ledger, number, body, principal, now, response)

@@ -17,14 +17,14 @@ from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.auth import Principal, Role, require_roles
+from api.auth import AuthenticatedRoute, Principal, Role, require_roles
 from api.deps import LedgerDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.report_output import ReportFormat, SpooledReport, negotiate
 from projections.prefecture_extract import ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation import REPORT_COLUMNS, reconcile_with_ledger
+from projections.reconciliation_run import REPORT_COLUMNS, reconcile_with_ledger
 
-router = APIRouter(tags=["reconciliation"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["reconciliation"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
 Reader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
 FormatQuery = Annotated[ReportFormat | None, Query(
@@ -33,6 +33,14 @@ AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 ExtractUpload = Annotated[UploadFile, File(
     description="The préfecture's extract: UTF-8 CSV with the columns licence_number, extract_date, balance, "
                 "status (optional: ceiling, last_stage_effective_on).")]
+# The request body's example in the OpenAPI (a multipart form whose `extract` file is this CSV), for the routes
+# that take an extract.
+EXTRACT_EXAMPLE: dict[str, Any] = {"requestBody": {"content": {"multipart/form-data": {"examples": {
+    "extract": {"summary": "A préfecture extract of two rows", "value": {"extract": (
+        "licence_number,extract_date,balance,status,ceiling,last_stage_effective_on\n"
+        "120375100001,2024-03-20,8,valid,12,\n"
+        "120375100001,2025-01-31,8,valid,,\n")}},
+}}}}}
 
 
 class FieldProblemView(BaseModel):
@@ -57,10 +65,10 @@ class ReconciliationReport(BaseModel):
     summary: dict[str, int]
 
 
-REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": ReconciliationReport, "description": "The report (JSON, or CSV when asked).",
-          "content": {"text/csv": {"schema": {"type": "string"}}}},
-}
+def report_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answer of a report route: `model` as JSON, or CSV text."""
+    return {200: {"model": model, "description": "The report (JSON, or CSV when asked).",
+                  "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 def read_upload(upload: UploadFile) -> ExtractReader:
@@ -82,7 +90,8 @@ def send(report: SpooledReport, name: str, headers: dict[str, str]) -> Streaming
 
 
 @router.post("/reconciliations", summary="Reconcile a préfecture extract with the ledger",
-             response_class=StreamingResponse, responses=REPORT_RESPONSES)
+             response_class=StreamingResponse, responses=report_responses(ReconciliationReport),
+             openapi_extra=EXTRACT_EXAMPLE)
 def reconcile(
     principal: Reader,
     ledger: LedgerDep,

@@ -16,26 +16,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from api.auth import Principal, Role, require_roles
+from api.auth import AuthenticatedRoute
 from api.deps import LedgerDep
 from api.errors import ERROR_RESPONSES
-from api.report_output import ReportFormat, SpooledReport, negotiate
-from api.routes.reconciliation import AcceptHeader, ExtractUpload, FormatQuery, read_upload, send
+from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate
+from api.routes.reconciliation import (
+    EXTRACT_EXAMPLE,
+    AcceptHeader,
+    ExtractUpload,
+    FormatQuery,
+    Reader,
+    read_upload,
+    report_responses,
+    send,
+)
 from api.schemas import EARLIEST_DATE, LATEST_DATE, MomentFrom, MomentUntil
 from ledger.values import Mode
 from projections import audit_reports
-from projections.reconciliation import reconcile_with_ledger
+from projections.prefecture_extract import BadRow
+from projections.reconciliation_run import reconcile_with_ledger
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
-Reader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
 Day = Annotated[date, Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="A date YYYY-MM-DD.")]
 
 
@@ -53,13 +63,21 @@ class RecordedByPage(BaseModel):
     next_after: int | None
 
 
-def _responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": "The report (JSON, or CSV when asked).",
-                  "content": {"text/csv": {"schema": {"type": "string"}}}}}
+def _spooled(items: Iterable[ReportItem | BadRow], columns: tuple[str, ...], fmt: ReportFormat, name: str, *,
+             from_extract: bool = False) -> StreamingResponse:
+    """The report of `items`, spooled then streamed, its row count in a header (and, for a report on an
+    uploaded extract, its number of unreadable lines)."""
+    report = SpooledReport(fmt, columns)
+    report.write(items)
+    report.finish()
+    headers = {"X-Report-Rows": str(report.rows)}
+    if from_extract:
+        headers["X-Extract-Unreadable-Lines"] = str(report.bad_rows)
+    return send(report, name, headers)
 
 
 @router.get("/recorded-by", summary="Every fact one recorder entered in a period",
-            response_class=Response, responses=_responses(RecordedByPage))
+            response_class=Response, responses=report_responses(RecordedByPage))
 def recorded_by(
     principal: Reader,
     ledger: LedgerDep,
@@ -89,7 +107,7 @@ def recorded_by(
 
 
 @router.get("/zero-balance", summary="Licences whose balance was 0 on a date",
-            response_class=StreamingResponse, responses=_responses(RowsReport))
+            response_class=StreamingResponse, responses=report_responses(RowsReport))
 def zero_balance(
     principal: Reader,
     ledger: LedgerDep,
@@ -99,14 +117,12 @@ def zero_balance(
     accept: AcceptHeader = None,
 ) -> StreamingResponse:
     """Valid licences at 0 awaiting a lettre 48SI and invalidated ones, with since when and why."""
-    report = SpooledReport(negotiate(report_format, accept), audit_reports.ZERO_BALANCE_COLUMNS)
-    report.write(audit_reports.zero_balance_on(ledger, on, mode))
-    report.finish()
-    return send(report, f"zero-balance-{on.isoformat()}", {"X-Report-Rows": str(report.rows)})
+    return _spooled(audit_reports.zero_balance_on(ledger, on, mode), audit_reports.ZERO_BALANCE_COLUMNS,
+                    negotiate(report_format, accept), f"zero-balance-{on.isoformat()}")
 
 
 @router.get("/contestable-invalidations", summary="Lettres 48SI notified on a positive legal balance",
-            response_class=StreamingResponse, responses=_responses(RowsReport))
+            response_class=StreamingResponse, responses=report_responses(RowsReport))
 def contestable_invalidations(
     principal: Reader,
     ledger: LedgerDep,
@@ -118,14 +134,12 @@ def contestable_invalidations(
     accept: AcceptHeader = None,
 ) -> StreamingResponse:
     """Void lettres 48SI (CE 29 sept. 2023 n° 461479): what made the balance positive before notification."""
-    report = SpooledReport(negotiate(report_format, accept), audit_reports.CONTESTABLE_COLUMNS)
-    report.write(audit_reports.contestable_invalidations(ledger, since=since, until=until))
-    report.finish()
-    return send(report, "contestable-invalidations", {"X-Report-Rows": str(report.rows)})
+    return _spooled(audit_reports.contestable_invalidations(ledger, since=since, until=until),
+                    audit_reports.CONTESTABLE_COLUMNS, negotiate(report_format, accept), "contestable-invalidations")
 
 
 @router.post("/overdue-stages", summary="Stages a préfecture extract still lacks past the deadline",
-             response_class=StreamingResponse, responses=_responses(RowsReport))
+             response_class=StreamingResponse, responses=report_responses(RowsReport), openapi_extra=EXTRACT_EXAMPLE)
 def overdue_stages(
     principal: Reader,
     ledger: LedgerDep,
@@ -136,8 +150,6 @@ def overdue_stages(
     """Each stage whose credit the extract lacks on its extract date, past last day + 15 days + 1 month
     (R223-8); unreadable extract lines are listed under `errors` (JSON) or counted in a header (CSV)."""
     reader = read_upload(extract)
-    report = SpooledReport(negotiate(report_format, accept), audit_reports.OVERDUE_STAGE_COLUMNS)
-    report.write(audit_reports.overdue_stages(reconcile_with_ledger(ledger).run(reader)))
-    report.finish()
-    return send(report, "overdue-stages", {"X-Report-Rows": str(report.rows),
-                                           "X-Extract-Unreadable-Lines": str(report.bad_rows)})
+    return _spooled(audit_reports.overdue_stages(reconcile_with_ledger(ledger).run(reader)),
+                    audit_reports.OVERDUE_STAGE_COLUMNS, negotiate(report_format, accept), "overdue-stages",
+                    from_extract=True)

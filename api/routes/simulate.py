@@ -13,12 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from api.auth import Principal, Role, require_roles
+from api.auth import AuthenticatedRoute, Principal, Role, require_roles
 from api.errors import ERROR_RESPONSES
 from api.schemas import EARLIEST_DATE, LATEST_DATE, SimulationResponse
 from projections.scenario import Scenario, ScenarioError, evaluate, load_scenario
 
-router = APIRouter(tags=["simulate"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["simulate"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
 AnyRole = Annotated[Principal, Depends(require_roles(*Role))]
 SOURCE = "request"

@@ -1,7 +1,9 @@
 """Every protected route of the API, with a request that is valid for the licence prepared for it.
 
 The role matrix and the authentication tests walk this table, so a new route without a row here is a route
-whose protection is untested (`test_every_protected_route_is_in_the_table` checks the OpenAPI against it).
+whose protection is untested (`test_every_protected_route_is_in_the_role_table` checks the OpenAPI against it).
+The two routes that take an uploaded extract (`UPLOADS`, multipart rather than JSON) have their roles tested in
+tests/reconciliation/test_routes.py, on a store holding licences their extract names.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ SCENARIO = {"licence": {"obtained_on": "1998-06-01"},
             "expect": [{"on": "2022-03-20", "balance": 8}]}
 
 PREFECTURE = frozenset({"prefecture"})
+AUDITORS = frozenset({"prefecture", "auditor"})
 READERS = frozenset({"prefecture", "auditor", "driver"})
 EVERYONE = frozenset({"prefecture", "organiser", "organiser_other", "auditor", "driver", "driver_other"})
 
@@ -76,7 +79,12 @@ ROUTES = (
     Route("read stage eligibility", "GET", "/licences/{number}/stage-eligibility?on=2021-06-03",
           frozenset({"prefecture", "auditor", "organiser", "organiser_other", "driver"})),
     Route("read history", "GET", "/licences/{number}/history?on=2021-06-03", READERS),
-    Route("read licence events", "GET", "/licences/{number}/events", frozenset({"prefecture", "auditor"})),
-    Route("read audit trail", "GET", "/audit/events?type=offence", frozenset({"prefecture", "auditor"})),
+    Route("read licence events", "GET", "/licences/{number}/events", AUDITORS),
+    Route("read audit trail", "GET", "/audit/events?type=offence", AUDITORS),
     Route("simulate", "POST", "/simulate", EVERYONE, lambda n: SCENARIO),
+    Route("report facts recorded by", "GET", "/reports/recorded-by?recorder=test&limit=5", AUDITORS),
+    Route("report zero balances", "GET", "/reports/zero-balance?on=2021-06-03", AUDITORS),
+    Route("report contestable invalidations", "GET", "/reports/contestable-invalidations?from=2021-01-01&to=2021-01-01",
+          AUDITORS),
 )
+UPLOADS = frozenset({("POST", "/reconciliations"), ("POST", "/reports/overdue-stages")})

@@ -1,5 +1,6 @@
-"""Bearer tokens: a request without a valid token gets 401 on every protected route and writes nothing;
-tokens are stored hashed, revocable, and bound to an agrément or a licence as their role requires."""
+"""Bearer tokens: a request without a valid token gets 401 on every protected route, whatever its body, and
+writes nothing; tokens are stored hashed, revocable, and bound to an agrément or a licence as their role
+requires."""
 
 from __future__ import annotations
 
@@ -39,6 +40,20 @@ def test_a_request_without_a_valid_token_gets_401_and_writes_nothing(api: Api, r
 
         assert response.status_code == 401, (case, response.text)
         assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["detail"][0]["loc"] == ["header", "Authorization"]
+        assert api.stream_length() == before, case
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_a_request_without_a_valid_token_gets_401_whatever_its_body(api: Api, route: Route) -> None:
+    number = prepared_licence(api, route)
+    for case, headers in _bad_authorizations(api).items():
+        before = api.stream_length()
+
+        response = api.client.request(route.method, route.url(number), content=b'{"evidence_ref": ',
+                                      headers={**headers, "Content-Type": "application/json"})
+
+        assert response.status_code == 401, (case, response.text)
         assert response.json()["detail"][0]["loc"] == ["header", "Authorization"]
         assert api.stream_length() == before, case
 

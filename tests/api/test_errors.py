@@ -199,6 +199,18 @@ def test_a_scenario_date_beyond_the_computable_range_is_a_422(api: Api) -> None:
     assert (error["status"], error["loc"]) == (422, ["body", "licence", "obtained_on"])
 
 
+def test_a_body_that_is_not_json_is_a_422_once_the_token_is_valid(api: Api) -> None:
+    number = api.new_licence()
+    before = api.stream_length()
+
+    response = api.client.post(f"/licences/{number}/offences", content=b'{"evidence_ref": ',
+                               headers={**api.auth("prefecture"), "Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert api.stream_length() == before
+
+
 def test_an_unknown_route_and_a_wrong_method_answer_in_the_same_shape(sqlite_api: Api) -> None:
     missing = _refused(sqlite_api, "GET", "/no-such-thing")
     wrong_method = _refused(sqlite_api, "DELETE", "/licences")

@@ -3,6 +3,8 @@ the simulation — and the OpenAPI that documents them."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -193,30 +195,55 @@ def test_the_stage_eligibility_view_shows_nothing_but_status_and_eligibility(api
                              "reason": "at the ceiling: a stage would credit nothing"}
 
 
-def test_every_json_request_body_in_the_openapi_has_an_example(sqlite_api: Api) -> None:
-    schema = sqlite_api.client.get("/openapi.json").json()
-    bodies = 0
+def _request_bodies(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(operation, media type, media type object, the body's schema component) of every request body."""
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            if "application/json" not in operation.get("requestBody", {}).get("content", {}):
-                continue
-            bodies += 1
-            content = operation["requestBody"]["content"]["application/json"]
-            ref = content["schema"].get("$ref", "")
-            component = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
-            assert content.get("examples") or component.get("examples"), f"{method.upper()} {path}"
-    assert bodies >= 8
+            for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+                ref = content["schema"].get("$ref", "")
+                component = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+                yield f"{method.upper()} {path}", media_type, content, component
+
+
+def test_every_request_body_in_the_openapi_has_an_example(sqlite_api: Api) -> None:
+    schema = sqlite_api.client.get("/openapi.json").json()
+    bodies: Counter[str] = Counter()
+    for operation, media_type, content, component in _request_bodies(schema):
+        bodies[media_type] += 1
+        assert content.get("examples") or component.get("examples"), f"{operation} ({media_type})"
+        if media_type == "multipart/form-data":
+            for example in content["examples"].values():
+                assert set(component["required"]) <= set(example["value"]), operation
+    assert bodies["application/json"] >= 8
+    assert bodies["multipart/form-data"] == 2
+
+
+def test_the_upload_examples_are_extracts_the_service_reads_whole(sqlite_api: Api) -> None:
+    schema = sqlite_api.client.get("/openapi.json").json()
+    uploads = [(operation, content) for operation, media_type, content, _ in _request_bodies(schema)
+               if media_type == "multipart/form-data"]
+    for operation, content in uploads:
+        path = operation.split(" ", 1)[1]
+        for example in content["examples"].values():
+            extract = example["value"]["extract"]
+
+            response = sqlite_api.client.post(path, files={"extract": ("extract.csv", extract.encode(), "text/csv")},
+                                              headers=sqlite_api.auth("prefecture"))
+
+            assert response.status_code == 200, (operation, response.text)
+            assert response.json()["errors"] == [], operation
+    assert len(uploads) == 2
 
 
 def test_every_protected_route_is_in_the_role_table(sqlite_api: Api) -> None:
-    from tests.api.routes_table import ROUTES
+    from tests.api.routes_table import ROUTES, UPLOADS
 
     schema = sqlite_api.client.get("/openapi.json").json()
     declared = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops if p != "/health"}
     tested = {(r.method, r.path.split("?")[0]) for r in ROUTES}
 
-    mine = {(m, p) for m, p in declared if not p.startswith(("/reconciliation", "/reports"))}
-    assert mine == tested
+    assert declared - UPLOADS == tested
+    assert declared >= UPLOADS
 
 
 def test_an_offence_given_by_kind_withdraws_the_points_of_its_article(api: Api) -> None:

@@ -10,7 +10,7 @@ from ledger.application import PointsLedger
 from ledger.values import Mode, Status
 from projections import audit_reports
 from projections.prefecture_extract import BadRow, open_extract
-from projections.reconciliation import reconcile_with_ledger
+from projections.reconciliation_run import reconcile_with_ledger
 from tests.builders import a_stage
 from tests.reconciliation import timelines
 from tests.reconciliation.timelines import record_all
@@ -111,7 +111,7 @@ def test_overdue_stages_are_those_an_extract_lacks_past_their_deadline(ledger: P
     found = list(audit_reports.overdue_stages(reconcile_with_ledger(ledger).run(
         open_extract(io.StringIO(text, newline="")))))
 
-    stages = [(s.line, s.licence_number, s.fact_id, s.deadline, s.days_late)
+    stages = [(s.line, s.licence_number, s.stage.fact_id, s.stage.deadline, s.days_late)
               for s in found if not isinstance(s, BadRow)]
     assert stages == [(3, "A1", "s-a", date(2024, 6, 29), 11), (4, "T1", "s-t1", date(2022, 4, 17), 471)]
     assert [b.line for b in found if isinstance(b, BadRow)] == [5]

@@ -10,7 +10,8 @@ import pytest
 
 from ledger.values import Status
 from projections.prefecture_extract import BadRow, ExtractRow, InvalidExtract, open_extract
-from projections.reconciliation import Kind, Reconciliation, ReconciliationRow
+from projections.reconciliation import Kind
+from projections.reconciliation_run import Reconciliation, ReconciliationRow
 from tests.reconciliation import timelines
 
 

@@ -1,4 +1,6 @@
-"""`POST /reconciliations` and the `/reports` routes: roles, formats (JSON / CSV by query or Accept), errors."""
+"""`POST /reconciliations` and the `/reports` routes: what they answer, formats (JSON / CSV by query or Accept),
+errors, and the roles of the two routes that take an uploaded extract (the GET reports are in the role matrix,
+tests/api/routes_table.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ EXTRACT = ("licence_number,extract_date,balance,status\n"
            "A1,2024-06-30,8,valid\n"
            "C1,2023-06-01,0,invalidated\n"
            "A1,2024-03-01,thirteen,valid\n")
+UPLOADS = ["/reconciliations", "/reports/overdue-stages"]
 
 
 class Service:
@@ -79,15 +82,26 @@ def test_the_prefecture_and_the_auditor_reconcile_an_extract_as_json(service: Se
     assert response.headers["x-extract-unreadable-lines"] == "1"
 
 
+@pytest.mark.parametrize("path", UPLOADS)
 @pytest.mark.parametrize("role", ["organiser", "driver"])
-def test_other_roles_may_not_reconcile(service: Service, role: str) -> None:
-    assert service.upload("/reconciliations", role).status_code == 403
+def test_other_roles_may_not_upload_an_extract(service: Service, path: str, role: str) -> None:
+    assert service.upload(path, role).status_code == 403
 
 
-def test_reconciling_without_a_token_is_refused(service: Service) -> None:
-    response = service.client.post("/reconciliations", files={"extract": ("e.csv", EXTRACT.encode(), "text/csv")})
+@pytest.mark.parametrize("path", UPLOADS)
+def test_uploading_an_extract_without_a_token_is_refused(service: Service, path: str) -> None:
+    response = service.client.post(path, files={"extract": ("e.csv", EXTRACT.encode(), "text/csv")})
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", UPLOADS)
+def test_a_body_that_is_not_a_form_without_a_token_is_refused_for_the_token(service: Service, path: str) -> None:
+    response = service.client.post(path, content=b"not a form",
+                                   headers={"Content-Type": "multipart/form-data; boundary=x"})
+
+    assert response.status_code == 401
+    assert response.json()["detail"][0]["loc"] == ["header", "Authorization"]
 
 
 def test_the_report_comes_as_csv_by_accept_header_or_format_query(service: Service) -> None:
@@ -136,10 +150,3 @@ def test_overdue_stages_come_from_an_uploaded_extract(service: Service) -> None:
     assert response.status_code == 200, response.text
     assert [(r["fact_id"], r["days_late"]) for r in response.json()["rows"]] == [("s-a", 1)]
     assert response.json()["errors"][0]["line"] == 5
-
-
-@pytest.mark.parametrize("path", ["/reports/zero-balance?on=2023-04-15", "/reports/contestable-invalidations",
-                                  "/reports/recorded-by?recorder=test"])
-@pytest.mark.parametrize("role", ["organiser", "driver"])
-def test_other_roles_may_not_read_the_audit_reports(service: Service, path: str, role: str) -> None:
-    assert service.client.get(path, headers=service.auth(role)).status_code == 403

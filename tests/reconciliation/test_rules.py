@@ -11,14 +11,8 @@ import pytest
 from ledger.facts import LicenceRecord
 from ledger.values import OffenceClass, Status
 from projections.prefecture_extract import ExtractRow, open_extract
-from projections.reconciliation import (
-    Kind,
-    LicenceFile,
-    Reconciliation,
-    ReconciliationRow,
-    attestation_deadline,
-    reconcile_row,
-)
+from projections.reconciliation import Kind, LicenceFile, attestation_deadline
+from projections.reconciliation_run import Reconciliation, ReconciliationRow, reconcile_row
 from tests.builders import a_licence, a_stage, an_offence
 from tests.reconciliation import timelines
 

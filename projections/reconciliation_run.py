@@ -1,0 +1,223 @@
+"""A reconciliation report and how it is produced: one `ReconciliationRow` per extract row, streamed.
+
+`reconcile_row` classifies a row (`projections.reconciliation.classify`) and explains it
+(`projections.reconciliation_explanations`); `Reconciliation.run` does so for a whole extract, row by row in the
+extract's order, keeping only the current licence's file (consecutive rows of one licence share its folds), so
+memory does not grow with the extract. The record loader is passed in, so the rules are tested without a
+database; `reconcile_with_ledger` loads records from the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ledger.application import PointsLedger
+from ledger.errors import LicenceNotFound
+from ledger.facts import LicenceRecord
+from ledger.values import Mode, Status
+from projections.prefecture_extract import BadRow, ExtractRow
+from projections.reconciliation import Kind, LicenceFile, MissingStage, classify
+from projections.reconciliation_explanations import explain, explain_missing, explain_unknown
+
+REPORT_COLUMNS = (
+    "line", "licence_number", "extract_date", "kind", "extract_balance", "extract_status", "extract_ceiling",
+    "ledger_balance", "ledger_status", "ledger_ceiling", "administrative_balance", "administrative_status",
+    "stage_deadline", "fact_ids", "explanation",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRow:
+    """One line of the report: the extract's figures, the ledger's (legal and administrative), the kind, why."""
+
+    licence_number: str
+    extract_date: date | None
+    kind: Kind
+    explanation: str
+    line: int | None = None
+    extract_balance: int | None = None
+    extract_status: Status | None = None
+    extract_ceiling: int | None = None
+    ledger_balance: int | None = None
+    ledger_status: Status | None = None
+    ledger_ceiling: int | None = None
+    administrative_balance: int | None = None
+    administrative_status: Status | None = None
+    missing_stages: tuple[MissingStage, ...] = ()
+    fact_ids: tuple[str, ...] = ()
+
+    @property
+    def stage_deadline(self) -> date | None:
+        """The earliest attestation deadline among the stages the préfecture lacks (the one that is late first)."""
+        return min((s.deadline for s in self.missing_stages), default=None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as JSON values (dates ISO, statuses and kind as strings, missing values null)."""
+        return {
+            "line": self.line,
+            "licence_number": self.licence_number,
+            "extract_date": _iso(self.extract_date),
+            "kind": self.kind.value,
+            "extract_balance": self.extract_balance,
+            "extract_status": _value(self.extract_status),
+            "extract_ceiling": self.extract_ceiling,
+            "ledger_balance": self.ledger_balance,
+            "ledger_status": _value(self.ledger_status),
+            "ledger_ceiling": self.ledger_ceiling,
+            "administrative_balance": self.administrative_balance,
+            "administrative_status": _value(self.administrative_status),
+            "stage_deadline": _iso(self.stage_deadline),
+            "missing_stages": [s.as_json() for s in self.missing_stages],
+            "fact_ids": list(self.fact_ids),
+            "explanation": self.explanation,
+        }
+
+    def as_csv(self) -> dict[str, str]:
+        """The row as the CSV report's cells (`REPORT_COLUMNS`; fact ids space-separated, missing values empty)."""
+        values = self.as_json()
+        values["fact_ids"] = " ".join(self.fact_ids)
+        return {name: "" if values[name] is None else str(values[name]) for name in REPORT_COLUMNS}
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _value(status: Status | None) -> str | None:
+    return None if status is None else status.value
+
+
+# -- one row ------------------------------------------------------------------------------------------------
+
+
+def reconcile_row(row: ExtractRow, file: LicenceFile | None) -> ReconciliationRow:
+    """Classify and explain one extract row against the licence's file (None: not in the ledger)."""
+    if file is None:
+        return ReconciliationRow(
+            row.licence_number, row.extract_date, Kind.UNKNOWN_LICENCE, explain_unknown(row),
+            line=row.line, extract_balance=row.balance, extract_status=row.status, extract_ceiling=row.ceiling,
+        )
+    verdict = classify(row, file)
+    explanation = explain(row, file, verdict)
+    legal, administrative = verdict.legal, verdict.administrative
+    return ReconciliationRow(
+        row.licence_number, row.extract_date, verdict.kind, explanation.text, line=row.line,
+        extract_balance=row.balance, extract_status=row.status, extract_ceiling=row.ceiling,
+        ledger_balance=legal.balance, ledger_status=legal.status, ledger_ceiling=legal.ceiling,
+        administrative_balance=administrative.balance, administrative_status=administrative.status,
+        missing_stages=verdict.missing, fact_ids=explanation.fact_ids,
+    )
+
+
+def missing_row(file: LicenceFile, on: date | None) -> ReconciliationRow:
+    """A ledger licence the extract does not list, with its balances on the extract's date when known."""
+    explanation = explain_missing(file, on)
+    if on is None:
+        return ReconciliationRow(file.licence_number, None, Kind.MISSING_FROM_EXTRACT, explanation.text,
+                                 fact_ids=explanation.fact_ids)
+    legal = file.timeline(Mode.LEGAL).state_on(on)
+    administrative = file.timeline(Mode.ADMINISTRATIVE).state_on(on)
+    return ReconciliationRow(
+        file.licence_number, on, Kind.MISSING_FROM_EXTRACT, explanation.text, ledger_balance=legal.balance,
+        ledger_status=legal.status, ledger_ceiling=legal.ceiling, administrative_balance=administrative.balance,
+        administrative_status=administrative.status, fact_ids=explanation.fact_ids,
+    )
+
+
+# -- a whole extract ----------------------------------------------------------------------------------------
+
+LoadRecord = Callable[[str], LicenceRecord | None]
+
+
+@dataclass(slots=True)
+class ReconciliationSummary:
+    """What one run produced: rows per kind and unreadable lines. Bounded: one counter per kind."""
+
+    counts: Counter[Kind] = field(default_factory=Counter)
+    bad_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    def as_json(self) -> dict[str, int]:
+        return {**{kind.value: self.counts[kind] for kind in Kind}, "unreadable_rows": self.bad_rows}
+
+
+class Reconciliation:
+    """Reconcile one extract, streaming: rows in, report rows (and unreadable lines) out, in the extract's order.
+
+    `load(number)` returns a licence's record or None; only the current licence's file is kept, so memory is
+    bounded by one licence whatever the extract's size. With `include_missing`, the licence numbers seen are
+    kept (bounded by the number of licences) and, after the last row, each ledger licence from
+    `licence_numbers()` that the extract did not list gives a `missing_from_extract` row, on the latest
+    extract date seen.
+    """
+
+    def __init__(
+        self, load: LoadRecord, *, include_missing: bool = False,
+        licence_numbers: Callable[[], Iterable[str]] | None = None,
+    ) -> None:
+        if include_missing and licence_numbers is None:
+            raise ValueError("include_missing needs the ledger's licence numbers")
+        self.load = load
+        self.include_missing = include_missing
+        self.licence_numbers = licence_numbers
+        self.summary = ReconciliationSummary()
+
+    def run(self, items: Iterable[ExtractRow | BadRow]) -> Iterator[ReconciliationRow | BadRow]:
+        seen: set[str] = set()
+        latest: date | None = None
+        current: LicenceFile | None = None
+        current_number: str | None = None
+        for item in items:
+            if isinstance(item, BadRow):
+                self.summary.bad_rows += 1
+                if self.include_missing and item.licence_number:
+                    seen.add(item.licence_number)
+                yield item
+                continue
+            if item.licence_number != current_number:
+                record = self.load(item.licence_number)
+                current = LicenceFile(record) if record is not None else None
+                current_number = item.licence_number
+            if self.include_missing:
+                seen.add(item.licence_number)
+                latest = item.extract_date if latest is None else max(latest, item.extract_date)
+            result = reconcile_row(item, current)
+            self.summary.counts[result.kind] += 1
+            yield result
+        if not self.include_missing:
+            return
+        assert self.licence_numbers is not None
+        for number in self.licence_numbers():
+            if number in seen:
+                continue
+            record = self.load(number)
+            if record is None:
+                continue
+            result = missing_row(LicenceFile(record), latest)
+            self.summary.counts[result.kind] += 1
+            yield result
+
+
+def ledger_loader(ledger: PointsLedger) -> LoadRecord:
+    """Read records from the ledger (one round trip per licence); None for a number it does not hold."""
+
+    def load(licence_number: str) -> LicenceRecord | None:
+        try:
+            return ledger.get_record(licence_number)
+        except LicenceNotFound:
+            return None
+
+    return load
+
+
+def reconcile_with_ledger(ledger: PointsLedger, *, include_missing: bool = False) -> Reconciliation:
+    """A reconciliation against everything the ledger knows now."""
+    return Reconciliation(ledger_loader(ledger), include_missing=include_missing,
+                          licence_numbers=ledger.licence_numbers)
