@@ -106,9 +106,19 @@ def _effective_by(record: LicenceRecord, on: date) -> LicenceRecord:
     return LicenceRecord(record.licence, tuple(kept))
 
 
-def forecast(record: LicenceRecord, on: date, mode: Mode) -> tuple[ScheduledChange, ...]:
-    """The next change of each kind after `on` if no new fact arrives (L223-6, R223-1)."""
-    future = build_timeline(_effective_by(record, on), mode).movements_after(on)
+def forecast(
+    record: LicenceRecord, on: date, mode: Mode, timeline: Timeline | None = None
+) -> tuple[ScheduledChange, ...]:
+    """The next change of each kind after `on` if no new fact arrives (L223-6, R223-1).
+
+    `timeline`, the fold of the same `record` in the same mode, is reused when every fact already took effect
+    by `on` (the usual "today" question): the hypothetical future is then the timeline's own.
+    """
+    base = _effective_by(record, on)
+    if timeline is not None and len(base.facts) == len(record.facts):
+        future = timeline.movements_after(on)
+    else:
+        future = build_timeline(base, mode).movements_after(on)
     seen: set[str] = set()
     changes: list[ScheduledChange] = []
     for movement in future:
@@ -150,7 +160,7 @@ def balance_from_timeline(
         mode=timeline.mode,
         state=state,
         movements=timeline.movements_until(on),
-        scheduled=forecast(record.known_at(known_at), on, timeline.mode) if with_forecast else (),
+        scheduled=forecast(record.known_at(known_at), on, timeline.mode, timeline) if with_forecast else (),
         stage=stage_eligibility(state),
         letters=letters,
         anomalies=tuple(a for a in timeline.anomalies if a.on <= on),

@@ -14,6 +14,7 @@ from ledger.facts import LegalFact, LicenceObtained, LicenceRecord, OffenceEstab
 from ledger.law.stage_recovery import stage_effective_on
 from ledger.storage import storage_env
 from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Status, Training
+from projections.balance import forecast
 from projections.timeline import Timeline, build_timeline
 from tests.builders import a_letter, a_stage, an_annulment
 
@@ -176,3 +177,11 @@ def test_replaying_from_the_store_gives_the_same_answer_as_folding_in_memory(rec
 def test_a_stage_on_a_generated_licence_takes_effect_the_day_after() -> None:
     stage = a_stage("2020-02-28")
     assert stage_effective_on(stage) == date(2020, 3, 1)
+
+
+@FAST
+@given(records(), st.sampled_from(list(Mode)), st.integers(0, 8000))
+def test_the_forecast_reusing_the_fold_equals_a_fresh_forecast(record: LicenceRecord, mode: Mode, offset: int) -> None:
+    on = _day(record.licence.obtained_on, offset)
+    timeline = build_timeline(record, mode)
+    assert forecast(record, on, mode, timeline) == forecast(record, on, mode)
