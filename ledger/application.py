@@ -9,7 +9,9 @@ event: a retry re-runs the idempotency check, so a fact that the other writer re
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,10 +80,11 @@ class PointsLedger(Application[UUID]):
 
     name = "PointsLedger"
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, record_cache_size: int = 4096) -> None:
         if env is not None:
             ensure_postgres_schema(env)
         super().__init__(env)
+        self._records = VersionedRecords(record_cache_size)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -147,8 +150,23 @@ class PointsLedger(Application[UUID]):
         return events
 
     def get_record(self, licence_number: str, known_at: datetime | None = None) -> LicenceRecord:
-        """The licence's facts as plain values (what the law reads); `known_at` cuts by recording time."""
-        return record_from_events(self.licence_events(licence_number)).known_at(known_at)
+        """The licence's facts as plain values (what the law reads); `known_at` cuts by recording time.
+
+        A stream only grows and a (licence, version) pair always names the same events, so the decoded record
+        is kept per licence and reused while the stream's last version is unchanged: one indexed one-row read
+        instead of reading and decoding the whole stream.
+        """
+        stream = licence_id(licence_number)
+        last = self.recorder.select_events(stream, desc=True, limit=1)
+        if not last:
+            raise LicenceNotFound(licence_number)
+        version = last[0].originator_version
+        record = self._records.get(stream, version)
+        if record is None:
+            events = list(self.events.get(stream, lte=version))
+            record = record_from_events(events)
+            self._records.put(stream, version, record)
+        return record.known_at(known_at)
 
     def version_of(self, licence_number: str) -> int:
         return len(self.licence_events(licence_number))
@@ -208,6 +226,32 @@ class PointsLedger(Application[UUID]):
 
     def event_type(self, event: Any) -> str:
         return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
+
+
+class VersionedRecords:
+    """A bounded, thread-safe LRU of decoded records, each valid for exactly one stream version."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[UUID, tuple[int, LicenceRecord]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, stream: UUID, version: int) -> LicenceRecord | None:
+        with self._lock:
+            item = self._items.get(stream)
+            if item is None or item[0] != version:
+                return None
+            self._items.move_to_end(stream)
+            return item[1]
+
+    def put(self, stream: UUID, version: int, record: LicenceRecord) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._items[stream] = (version, record)
+            self._items.move_to_end(stream)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 def record_from_events(events: Sequence[Any]) -> LicenceRecord:
