@@ -29,8 +29,6 @@ from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Training
 from projections.balance import timeline_for
 from projections.timeline import Timeline
 
-Day = date
-
 EXPECTABLE = ("balance", "ceiling", "status", "new_licence_not_before")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required, optional)
@@ -116,7 +114,7 @@ class _Reader:
     def fail(self, field_name: str, reason: str) -> ScenarioError:
         return ScenarioError(self.source, self.where, field_name, reason)
 
-    def date(self, name: str, *, required: bool = True) -> Day | None:
+    def day(self, name: str, *, required: bool = True) -> date | None:
         value = self.data.get(name)
         if value is None:
             if required:
@@ -125,12 +123,12 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(name, "must be a date string YYYY-MM-DD")
         try:
-            return Day.fromisoformat(value)
+            return date.fromisoformat(value)
         except ValueError:
             raise self.fail(name, f"{value!r} is not a date YYYY-MM-DD") from None
 
-    def req_date(self, name: str) -> Day:
-        value = self.date(name)
+    def required_day(self, name: str) -> date:
+        value = self.day(name)
         assert value is not None
         return value
 
@@ -172,12 +170,12 @@ def _licence(source: str, data: Any) -> LicenceObtained:
     unknown = set(data) - {"obtained_on", "training", "complementary_training_on", "number"}
     if unknown:
         raise r.fail(sorted(unknown)[0], "unknown field")
-    obtained = r.req_date("obtained_on")
+    obtained = r.required_day("obtained_on")
     return LicenceObtained(
         fact_id="licence", recorded_at=start_of_day(obtained), recorded_by="scenario",
         licence_number=r.text("number") or "scenario", obtained_on=obtained,
         training=r.enum("training", Training, Training.TRADITIONAL),
-        complementary_training_on=r.date("complementary_training_on", required=False),
+        complementary_training_on=r.day("complementary_training_on", required=False),
     )
 
 
@@ -202,13 +200,13 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
     common: dict[str, Any] = {"fact_id": ident or f"{kind}-{index + 1}", "seq": index,
                               "recorded_by": r.text("recorded_by") or "scenario",
                               "evidence_ref": r.text("evidence_ref") or ""}
-    recorded_on = r.date("recorded_on", required=False)
+    recorded_on = r.day("recorded_on", required=False)
 
     def at(default: date) -> datetime:
         return start_of_day(recorded_on or default)
 
     if kind == "offence":
-        established = r.req_date("established_on")
+        established = r.required_day("established_on")
         speeding = None
         if data.get("speeding") is not None:
             s = data["speeding"]
@@ -220,28 +218,28 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
             speeding = Speeding(limit, excess)
         klass = r.enum("class", OffenceClass) if data.get("class") is not None else None
         return OffenceEstablished(
-            **common, recorded_at=at(established), committed_on=r.req_date("committed_on"),
+            **common, recorded_at=at(established), committed_on=r.required_day("committed_on"),
             established_on=established, points=r.int("points"), offence_class=klass, speeding=speeding,
             interception=r.text("interception"), description=r.text("description") or "",
             natinf=r.text("natinf"), established_by=r.text("established_by"), offence_kind=r.text("kind"),
         )
     if kind == "stage":
-        last = r.req_date("last_day")
-        return StageCompleted(**common, recorded_at=at(last), first_day=r.req_date("first_day"), last_day=last,
+        last = r.required_day("last_day")
+        return StageCompleted(**common, recorded_at=at(last), first_day=r.required_day("first_day"), last_day=last,
                               case=r.enum("case", StageCase, StageCase.VOLUNTARY), agrement=r.text("agrement"),
                               place=r.text("place"))
     if kind == "letter":
-        notified = r.req_date("notified_on")
+        notified = r.required_day("notified_on")
         return LetterNotified(**common, recorded_at=at(notified), code=r.enum("code", LetterCode),
                               notified_on=notified)
     if kind == "annulment":
-        decided = r.req_date("decided_on")
+        decided = r.required_day("decided_on")
         return OffenceAnnulled(**common, recorded_at=at(decided), offence_id=r.text("offence", required=True) or "",
                                decided_on=decided)
     if kind == "surrender":
-        on = r.req_date("on")
+        on = r.required_day("on")
         return LicenceSurrendered(**common, recorded_at=at(on), surrendered_on=on)
-    obtained = r.req_date("obtained_on")
+    obtained = r.required_day("obtained_on")
     return LicenceReissued(**common, recorded_at=at(obtained), obtained_on=obtained,
                            training=r.enum("training", Training, Training.TRADITIONAL))
 
@@ -256,11 +254,8 @@ def _expectation(source: str, index: int, data: Any) -> Expectation:
     expected = {k: data[k] for k in EXPECTABLE if k in data}
     if not expected:
         raise r.fail("expect", f"names none of {', '.join(EXPECTABLE)}")
-    return Expectation(r.req_date("on"), r.date("known_at", required=False),
+    return Expectation(r.required_day("on"), r.day("known_at", required=False),
                        r.enum("mode", Mode, Mode.LEGAL), expected)
-
-
-FIELD_ALIASES = {"on": "on", "class": "class", "offence": "offence"}
 
 
 def load_scenario(data: Any, source: str = "<scenario>") -> Scenario:
