@@ -8,7 +8,7 @@ whatever the scale, whichever subset is generated and in whichever process: a 10
    formation complémentaire for some 2019+ ones);
 2. offences arrive as a Poisson process whose rate is the driver's own propensity (gamma-distributed: most
    drivers almost never lose a point, a few lose many) times the national level of the year (automatic speed
-   cameras from 2003) times a young-driver factor during probation; each offence is drawn from a barème mix
+   cameras from 2003), lowered after a letter 48M (deterrence); each offence is drawn from a barème mix
    and established 0–90 days after it was committed;
 3. after a withdrawal the law is folded (`projections.timeline.build_timeline`) whenever the balance could be
    low, and the driver reacts as drivers do: letters 48 / 48M / 48N, a voluntary or mandatory stage, and at
@@ -54,13 +54,15 @@ RECORDED_BY = "fnpc-backfill"
 
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
-# Offences per driver-year at the 2024 level: 6.3 M offences with a withdrawal over ~40 M licences (ONISR 2024).
-MEAN_OFFENCE_RATE = 6.3 / 40.0
-# Shape of the gamma distribution of individual propensities: small = concentrated on few drivers. Calibrated
-# so that ~79 % of licences are at 12 points and ~48 k in 40 M are invalidated each year.
-PROPENSITY_SHAPE = 0.22
-YOUNG_DRIVER_FACTOR = 1.6  # the first three years of a licence: more offences per year
+# Mean propensity (offences per driver-year at the 2024 level). 6.3 M offences over ~40 M licences is 0.16, but
+# part of the propensity is never realised (deterrence after a 48M, no licence after an invalidation, 0-point
+# small excesses since 2024): 0.30 gives ~5.2 M point-losing offences a year (docs/population.md).
+MEAN_OFFENCE_RATE = 0.30
+# Shape of the gamma distribution of individual propensities: small = concentrated on few drivers. 0.35 puts
+# ~78 % of licences at 12 points; lower shapes raise that share but also the invalidations.
+PROPENSITY_SHAPE = 0.35
 REISSUED_FACTOR = 0.7  # after an invalidation and a new licence: more careful for a while
+DETERRENCE = 0.6  # after a letter 48M (6 points or fewer left) drivers slow down
 
 # National level of withdrawals relative to 2024 (ONISR series of points withdrawn, rounded): few offences before
 # the automatic speed cameras (from late 2003), a peak in the late 2010s.
@@ -86,19 +88,19 @@ class OffenceKind:
 # Weights sum to 1. Mean points ≈ 1.86 per offence (11.7 M points / 6.3 M offences in 2024): small speeding
 # excesses caught by cameras dominate, then mobile phone, red lights and alcohol.
 BAREME: tuple[OffenceKind, ...] = (
-    OffenceKind("speeding under 20 km/h", 0.615, None, None, (1, 19), "11300"),
-    OffenceKind("speeding 20 to 29 km/h", 0.085, None, None, (20, 29), "11301"),
+    OffenceKind("speeding under 20 km/h", 0.620, None, None, (1, 19), "11300"),
+    OffenceKind("speeding 20 to 29 km/h", 0.090, None, None, (20, 29), "11301"),
     OffenceKind("speeding 30 to 39 km/h", 0.022, None, None, (30, 39), "11302"),
     OffenceKind("speeding 40 to 49 km/h", 0.008, None, None, (40, 49), "11303"),
     OffenceKind("speeding 50 km/h or more", 0.004, None, None, (50, 70), "11304"),
     OffenceKind("crossing a continuous line", 0.030, 1, OffenceClass.C4, None, "6338"),
-    OffenceKind("hand-held mobile phone", 0.070, 3, OffenceClass.C4, None, "23290"),
-    OffenceKind("seat belt not worn", 0.025, 3, OffenceClass.C4, None, "7181"),
-    OffenceKind("safety distance", 0.010, 3, OffenceClass.C4, None, "23323"),
-    OffenceKind("red light", 0.040, 4, OffenceClass.C4, None, "164"),
-    OffenceKind("stop sign", 0.016, 4, OffenceClass.C4, None, "22222"),
-    OffenceKind("alcohol 0.5 to 0.8 g/l", 0.025, 6, OffenceClass.C4, None, "21603"),
-    OffenceKind("alcohol 0.8 g/l or more, drugs (délit)", 0.050, 6, OffenceClass.DELIT, None, "217"),
+    OffenceKind("hand-held mobile phone", 0.085, 3, OffenceClass.C4, None, "23290"),
+    OffenceKind("seat belt not worn", 0.030, 3, OffenceClass.C4, None, "7181"),
+    OffenceKind("safety distance", 0.012, 3, OffenceClass.C4, None, "23323"),
+    OffenceKind("red light", 0.045, 4, OffenceClass.C4, None, "164"),
+    OffenceKind("stop sign", 0.018, 4, OffenceClass.C4, None, "22222"),
+    OffenceKind("alcohol 0.5 to 0.8 g/l", 0.012, 6, OffenceClass.C4, None, "21603"),
+    OffenceKind("alcohol 0.8 g/l or more, drugs (délit)", 0.024, 6, OffenceClass.DELIT, None, "217"),
 )
 BAREME_WEIGHTS = tuple(k.weight for k in BAREME)
 # Offences that come with a second one at the same interception (e.g. phone + seat belt).
@@ -121,11 +123,11 @@ P_AAC_SINCE_1990 = 0.30
 def voluntary_stage_probability(balance: int) -> float:
     """Drivers book a stage when they fear for their licence: the lower the balance, the likelier."""
     if balance <= 2:
-        return 0.55
+        return 0.60
     if balance <= 4:
-        return 0.30
+        return 0.35
     if balance <= 6:
-        return 0.08
+        return 0.05
     return 0.0
 
 
@@ -172,7 +174,7 @@ class _Life:
         rng = self.rng
         while True:
             year = rng.randint(FIRST_LICENCE_YEAR, HORIZON.year)
-            weight = 1.0 if year >= 1985 else 0.25 + 0.75 * (year - FIRST_LICENCE_YEAR) / (1985 - FIRST_LICENCE_YEAR)
+            weight = 1.0 if year >= 1985 else 0.25 + 0.75 * (year - FIRST_LICENCE_YEAR) / (1985 - 1960)
             if rng.random() < weight:
                 break
         start = date(year, 1, 1)
@@ -199,6 +201,7 @@ class _Life:
         self.propensity = rng.gammavariate(PROPENSITY_SHAPE, MEAN_OFFENCE_RATE / PROPENSITY_SHAPE)
         self.epoch_start = obtained_on
         self.last_losing_dv: date | None = None
+        self.run_lost = 0
         self.last_effective_48si: date | None = None
         self._offences()
         self._annulments()
@@ -208,7 +211,7 @@ class _Life:
         """The offence process, by thinning a Poisson process at the highest possible rate."""
         rng = self.rng
         day = max(self.epoch_start, POINTS_SYSTEM_START)
-        top = self.propensity * MAX_ERA_LEVEL * YOUNG_DRIVER_FACTOR
+        top = self.propensity * MAX_ERA_LEVEL
         if top <= 0:
             return
         while True:
@@ -216,8 +219,7 @@ class _Life:
             if gap > (LEGAL_CUTOFF - day).days:
                 return
             day = day + timedelta(days=max(1, round(gap)))
-            young = YOUNG_DRIVER_FACTOR if day < add_years(self.epoch_start, 3) else 1.0
-            if rng.random() * top >= self.propensity * era_level(day) * young:
+            if rng.random() * top >= self.propensity * era_level(day):
                 continue
             resumed = self._offence(day)
             if resumed is None:
@@ -281,22 +283,28 @@ class _Life:
             self._letter(LetterCode.L48N, notified)
             if rng.random() < P_MANDATORY_STAGE:
                 self._stage(notified + self._days(10, 110), StageCase.MANDATORY)
-        elif not probationary and balance <= 6:
+        elif not probationary and balance is not None and balance <= 6:
             self._letter(LetterCode.L48M, dv + self._days(5, 20))
+            self.propensity *= DETERRENCE
             if rng.random() < voluntary_stage_probability(balance):
                 self._stage(dv + self._days(14, 180), StageCase.VOLUNTARY)
         return committed_on
 
-    def _balance_after(self, dv: date, points: int) -> tuple[int, bool]:
-        """The balance at the end of `dv`, and whether the licence is probationary then.
+    def _balance_after(self, dv: date, points: int) -> tuple[int | None, bool]:
+        """The balance at the end of `dv` when the driver may react to it (else None), and whether the licence
+        is probationary then.
 
-        A licence past probation with no point-losing offence in the three years before had its full 12
-        (L223-6): no need to fold. Otherwise fold the law on the facts so far.
+        Folding the law is the costly part of the simulation, so it is done only when a reaction is possible:
+        the points lost since the last three-year gap between withdrawals (after which L223-6 gave everything
+        back) bound the balance from below; above 6 points (above 0 in probation) nothing happens.
         """
-        probation_over = dv >= add_years(self.epoch_start, 3) or self.epoch_start < date(2004, 3, 1)
-        quiet = self.last_losing_dv is None or dv >= add_years(self.last_losing_dv, 3)
-        if probation_over and quiet and self.epoch_start == self.licence.obtained_on:
-            return max(0, 12 - points), False
+        probationary = self.epoch_start >= date(2004, 3, 1) and dv < add_years(self.epoch_start, 3)
+        if self.last_losing_dv is None or dv >= add_years(self.last_losing_dv, 3):
+            self.run_lost = 0
+        self.run_lost += points
+        lowest = (6 if probationary else 12) - self.run_lost
+        if lowest > (0 if probationary else 6):
+            return None, probationary
         state = build_timeline(LicenceRecord(self.licence, tuple(self.facts))).state_on(dv)
         return state.balance, state.in_probation
 

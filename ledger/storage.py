@@ -50,7 +50,7 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": str(pool_size),
-            "POSTGRES_CREATE_TABLE": "y",
+            "CREATE_TABLE": "y",
         }
         schema = query.get("schema", [""])[0]
         if schema:

@@ -203,10 +203,12 @@ class BalanceReadModel:
     def _records(self, streams: Sequence[UUID | str]) -> Iterator[LicenceRecord]:
         """The whole records of `streams`, read in one query."""
         with self._datastore.transaction(commit=False) as curs:
+            # One index probe per stream: `= ANY(…)` may be planned as a scan of the whole table.
             curs.execute(SQL(
-                "SELECT originator_id, originator_version, topic, state FROM {0} WHERE originator_id = ANY(%s) "
-                "ORDER BY originator_id, originator_version"
-            ).format(self._events), (list(streams),))
+                "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM unnest(%s::{1}[]) AS ids(id), "
+                "LATERAL (SELECT originator_id, originator_version, topic, state FROM {0} "
+                "WHERE originator_id = ids.id) AS e ORDER BY e.originator_id, e.originator_version"
+            ).format(self._events, SQL(self._datastore.originator_id_type)), (list(streams),))
             rows = curs.fetchall()
         yield from _fold_rows(self.ledger, rows)
 
@@ -258,7 +260,7 @@ def split_streams(parts: int) -> list[tuple[UUID | None, UUID | None]]:
 def _rebuild_range_in_process(job: tuple[dict[str, str], str, UUID | None, UUID | None, int]) -> tuple[int, int]:
     env, table_name, low, high, max_id = job
     # The tables exist: creating them again from several processes at once races on the catalog.
-    ledger = PointsLedger({**env, "POSTGRES_CREATE_TABLE": "n"})
+    ledger = PointsLedger({**env, "CREATE_TABLE": "n"})
     try:
         return rebuild_range(ledger, table_name, low, high, max_id)
     finally:

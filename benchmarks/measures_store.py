@@ -1,0 +1,136 @@
+"""Writing: the bulk import against a raw COPY, and one fact through `PointsLedger.record` against a plain save."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from benchmarks.harness import Measure, base_url, percentile, stopwatch, timed_calls
+from ledger.application import PointsLedger
+from ledger.bulk_import import BulkImporter
+from ledger.facts import LetterNotified, LicenceRecord
+from ledger.licence import Licence
+from ledger.values import LetterCode
+
+COPY_BASELINE_MAX_ROWS = 2_000_000
+NOTIFIED_ON = date(2025, 6, 30)
+RECORDED_AT = datetime(2025, 7, 1, tzinfo=UTC)  # unused by `record` (the event's own clock stamps it)
+
+
+def bulk_import(ledger: PointsLedger, records: list[LicenceRecord], url: str, schema: str) -> Measure:
+    """The whole population through `BulkImporter` vs COPY of the same stored rows into a look-alike table."""
+    with stopwatch() as elapsed:
+        report = BulkImporter(ledger).run(records)
+    ours = report.events_written / elapsed[0]
+    with stopwatch() as rerun:
+        again = BulkImporter(ledger).run(records)
+    table = f'"{schema}".pointsledger_events'
+    copy_table = f'"{schema}".copy_baseline_events'
+    with psycopg.connect(base_url(url)) as conn:
+        rows = conn.execute(f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                            f"ORDER BY notification_id LIMIT {COPY_BASELINE_MAX_ROWS}").fetchall()
+        conn.execute(f"CREATE TABLE {copy_table} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                     "topic text, state bytea, notification_id bigserial, "
+                     "PRIMARY KEY (originator_id, originator_version))")
+        conn.execute(f"CREATE UNIQUE INDEX ON {copy_table} (notification_id)")
+        conn.commit()
+        with stopwatch() as copy_elapsed:
+            with conn.cursor() as curs, curs.copy(
+                    f"COPY {copy_table} (originator_id, originator_version, topic, state) FROM STDIN "
+                    "(FORMAT BINARY)") as copy:
+                copy.set_types(["uuid", "int8", "text", "bytea"])
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+        conn.execute(f"DROP TABLE {copy_table}")
+        conn.commit()
+    baseline = len(rows) / copy_elapsed[0]
+    details = [f"{report.licences_written:,} licences, {report.events_written:,} events in {elapsed[0]:.1f} s",
+               f"re-run (everything present, nothing written): {rerun[0]:.1f} s, "
+               f"{again.licences_present:,} licences skipped",
+               f"COPY baseline: {len(rows):,} rows in {copy_elapsed[0]:.1f} s (binary COPY, same rows)"]
+    if report.rejected:
+        details.append(f"{len(report.rejected)} licences rejected")
+    return Measure("bulk import (events/s)", ours, baseline, "ev/s", target_ratio=0.5, details=details)
+
+
+class Plain(Aggregate):
+    """The baseline aggregate: no checks, one kind of event."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @event("Bumped")
+    def bump(self, note: str) -> None:
+        self.count += 1
+
+
+class PlainApplication(Application[Any]):
+    """The library's plain application (default projector, default transcodings)."""
+
+
+def _letter(i: int, tag: str) -> LetterNotified:
+    return LetterNotified(fact_id=uuid4().hex, recorded_at=RECORDED_AT, recorded_by="benchmark",
+                          evidence_ref=f"BENCH-{tag}-{i}", code=LetterCode.L48, notified_on=NOTIFIED_ON)
+
+
+def record_one_fact(ledger: PointsLedger, env: dict[str, str], records: list[LicenceRecord],
+                    count: int = 2_000) -> Measure:
+    """`PointsLedger.record` (load, check, save one event) vs the library's load → change → save of a plain
+    aggregate whose stream has the same length; one thread each, then four threads and group commit.
+    """
+    chosen = records[-count:]
+    numbers = [r.licence.licence_number for r in chosen]
+    stream_length = round(sum(1 + len(r.facts) for r in chosen) / len(chosen))
+    seconds, latencies = timed_calls(lambda i: ledger.record(numbers[i], _letter(i, "single")), len(numbers))
+    ours = len(numbers) / seconds
+
+    plain = PlainApplication({**env})
+    aggregates = []
+    for _ in range(len(numbers)):
+        aggregate = Plain()
+        for _ in range(stream_length - 1):
+            aggregate.bump("history")
+        aggregates.append(aggregate)
+    plain.save(*aggregates)
+
+    def plain_save(i: int) -> None:
+        loaded: Plain = plain.repository.get(aggregates[i].id)
+        loaded.bump("benchmark")
+        plain.save(loaded)
+
+    base_seconds, base_latencies = timed_calls(plain_save, len(aggregates))
+    baseline = len(aggregates) / base_seconds
+    plain.close()
+
+    with stopwatch() as threaded, ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: ledger.record(numbers[i], _letter(i, "threads")), range(len(numbers))))
+    with stopwatch() as grouped:
+        group_commit(ledger, numbers)
+    ok = ours >= 2_000
+    return Measure(
+        "record one fact (facts/s, 1 thread)", ours, baseline, "facts/s", target_ratio=1.0,
+        checks={"≥ 2,000 facts/s": ok},
+        details=[f"stream length ≈ {stream_length} events; p50 {percentile(latencies, 0.5) * 1e3:.2f} ms, "
+                 f"p99 {percentile(latencies, 0.99) * 1e3:.2f} ms (plain p50 "
+                 f"{percentile(base_latencies, 0.5) * 1e3:.2f} ms)",
+                 f"4 threads: {len(numbers) / threaded[0]:,.0f} facts/s",
+                 f"group commit, 200 licences per save() (not the API's path): "
+                 f"{len(numbers) / grouped[0]:,.0f} facts/s"])
+
+
+def group_commit(ledger: PointsLedger, numbers: list[str], per_save: int = 200, tag: str = "group") -> None:
+    """What a batched write endpoint would do: load many licences, check one fact each, one `save()`."""
+    for start in range(0, len(numbers), per_save):
+        batch: list[Licence] = []
+        for i in range(start, min(start + per_save, len(numbers))):
+            aggregate = ledger._licence(numbers[i])
+            aggregate.record_fact(_letter(i, tag))
+            batch.append(aggregate)
+        ledger.save(*batch)

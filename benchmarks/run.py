@@ -1,0 +1,117 @@
+"""Run every benchmark at one scale and print, for each measure, the project's figure, the baseline's and the ratio.
+
+    python benchmarks/run.py --scale 100k [--url postgresql://postgres@127.0.0.1:5432/test] [--seed 1]
+
+The run creates its own PostgreSQL schema (dropped at the end unless --keep-schema), generates (or reads from
+the cache) the synthetic population, and measures, each against a baseline taken in the same run:
+bulk import vs COPY, one recorded fact vs the library's plain save, one as-of balance vs a raw fetch, the API
+over HTTP vs a bare FastAPI endpoint, the read model rebuild and all balances on a day vs a raw scan, and the
+reconciliation of an extract. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console
+
+from benchmarks import measures_http, measures_read, measures_reconcile, measures_store
+from benchmarks.calibration import calibrate
+from benchmarks.harness import (
+    DEFAULT_URL,
+    Measure,
+    drop_schema,
+    machine_description,
+    print_report,
+    schema_name,
+    with_schema,
+)
+from benchmarks.population import SCALES, scale_size
+from benchmarks.population_cache import cached_population, default_cache_dir
+from ledger.application import PointsLedger
+from ledger.storage import storage_env
+
+MEASURES = ("import", "record", "asof", "http", "national", "reconcile")
+CALIBRATION_SAMPLE = 20_000
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="10k", help="population size")
+    parser.add_argument("--url", default=os.environ.get("POINTS_LEDGER_BENCH_URL", DEFAULT_URL),
+                        help="PostgreSQL server (env POINTS_LEDGER_BENCH_URL); a schema is created in it")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default=",".join(MEASURES), help=f"comma-separated subset of {MEASURES}")
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
+                        help="where generated populations are kept ('' to disable)")
+    parser.add_argument("--http-seconds", type=float, default=15.0, help="duration of each HTTP load run")
+    parser.add_argument("--keep-schema", action="store_true", help="leave the benchmark schema in place")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console()
+    only = {m.strip() for m in args.only.split(",") if m.strip()}
+    unknown = only - set(MEASURES)
+    if unknown:
+        console.print(f"unknown measures: {', '.join(sorted(unknown))}")
+        return 2
+    size = scale_size(args.scale)
+    started = time.perf_counter()
+    console.print(f"[bold]points-ledger benchmarks[/] — scale {args.scale} ({size:,} licences), seed {args.seed}, "
+                  f"{machine_description()}")
+    cache_dir = args.cache_dir if str(args.cache_dir) else None
+    t0 = time.perf_counter()
+    records, cached = cached_population(size, args.seed, cache_dir)
+    events = sum(1 + len(r.facts) for r in records)
+    console.print(f"population: {len(records):,} licences, {events:,} events "
+                  f"({'cache' if cached else 'generated'} in {time.perf_counter() - t0:.1f} s)")
+    sample = calibrate(records[:CALIBRATION_SAMPLE])
+    console.print(f"calibration (first {sample.licences:,} licences, year 2024, scaled to 40 M licences):")
+    for name, ours, national in sample.rows()[1:]:
+        console.print(f"  {name}: {ours} (national {national})")
+
+    schema = schema_name(args.scale)
+    url = with_schema(args.url, schema)
+    env = storage_env(url, pool_size=8)
+    ledger = PointsLedger(env)
+    measures: list[Measure] = []
+    try:
+        def step(name: str) -> bool:
+            if name in only:
+                console.print(f"[dim]{time.perf_counter() - started:6.0f} s[/] measuring {name}…")
+                return True
+            return False
+
+        if step("import") or only & {"record", "asof", "http", "national", "reconcile"}:
+            measures.append(measures_store.bulk_import(ledger, records, args.url, schema))
+        if step("record"):
+            measures.append(measures_store.record_one_fact(ledger, env, records))
+        if step("national"):
+            measures.extend(measures_read.national(ledger))
+            measures.append(measures_read.catch_up(ledger, records))
+        if step("asof"):
+            measures.append(measures_read.as_of_one_licence(ledger, records))
+        if step("http"):
+            measures.extend(measures_http.as_of_over_http(url, records, seconds=args.http_seconds))
+        if step("reconcile"):
+            measures.append(measures_reconcile.reconcile_extract(url, records, args.scale))
+    finally:
+        ledger.close()
+        if not args.keep_schema:
+            drop_schema(args.url, schema)
+    print_report(console, measures, f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
+                                    f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
