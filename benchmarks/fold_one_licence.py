@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,8 +31,9 @@ def thirty_fact_licence() -> LicenceRecord:
     facts: list[LegalFact] = []
     for i in range(24):
         committed = start + timedelta(days=120 + i * 380)
-        common = {"fact_id": f"o{i}", "recorded_at": recorded + timedelta(days=i), "evidence_ref": f"PV{i}",
-                  "committed_on": committed, "established_on": committed + timedelta(days=20 + i % 50)}
+        common: dict[str, Any] = {
+            "fact_id": f"o{i}", "recorded_at": recorded + timedelta(days=i), "evidence_ref": f"PV{i}",
+            "committed_on": committed, "established_on": committed + timedelta(days=20 + i % 50)}
         if i % 3 == 0:
             facts.append(OffenceEstablished(**common, speeding=Speeding(80 if i % 2 else 50, 5 + (i * 7) % 45)))
         else:
