@@ -10,10 +10,11 @@ database; `reconcile_with_ledger` loads records from the ledger.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
@@ -131,6 +132,10 @@ def missing_row(file: LicenceFile, on: date | None) -> ReconciliationRow:
 # -- a whole extract ----------------------------------------------------------------------------------------
 
 LoadRecord = Callable[[str], LicenceRecord | None]
+_T = TypeVar("_T")
+LoadRecords = Callable[[Sequence[str]], Mapping[str, LicenceRecord]]
+
+PREFETCH_ROWS = 200  # extract rows read ahead so their licences are loaded in one query (bounded memory)
 
 
 @dataclass(slots=True)
@@ -152,19 +157,22 @@ class Reconciliation:
     """Reconcile one extract, streaming: rows in, report rows (and unreadable lines) out, in the extract's order.
 
     `load(number)` returns a licence's record or None; only the current licence's file is kept, so memory is
-    bounded by one licence whatever the extract's size. With `include_missing`, the licence numbers seen are
-    kept (bounded by the number of licences) and, after the last row, each ledger licence from
-    `licence_numbers()` that the extract did not list gives a `missing_from_extract` row, on the latest
-    extract date seen.
+    bounded by one licence whatever the extract's size. With `load_many(numbers)` (records by number, absent
+    when unknown), the run reads `PREFETCH_ROWS` rows ahead and loads their licences in one call: fewer store
+    round trips, memory still bounded by that window, not by the extract or the ledger. With
+    `include_missing`, the licence numbers seen are kept (bounded by the number of licences) and, after the
+    last row, each ledger licence from `licence_numbers()` that the extract did not list gives a
+    `missing_from_extract` row, on the latest extract date seen.
     """
 
     def __init__(
         self, load: LoadRecord, *, include_missing: bool = False,
-        licence_numbers: Callable[[], Iterable[str]] | None = None,
+        licence_numbers: Callable[[], Iterable[str]] | None = None, load_many: LoadRecords | None = None,
     ) -> None:
         if include_missing and licence_numbers is None:
             raise ValueError("include_missing needs the ledger's licence numbers")
         self.load = load
+        self.load_many = load_many
         self.include_missing = include_missing
         self.licence_numbers = licence_numbers
         self.summary = ReconciliationSummary()
@@ -174,7 +182,7 @@ class Reconciliation:
         latest: date | None = None
         current: LicenceFile | None = None
         current_number: str | None = None
-        for item in items:
+        for item, preloaded in self._with_records(items):
             if isinstance(item, BadRow):
                 self.summary.bad_rows += 1
                 if self.include_missing and item.licence_number:
@@ -182,7 +190,7 @@ class Reconciliation:
                 yield item
                 continue
             if item.licence_number != current_number:
-                record = self.load(item.licence_number)
+                record = preloaded.get(item.licence_number) if self.load_many else self.load(item.licence_number)
                 current = LicenceFile(record) if record is not None else None
                 current_number = item.licence_number
             if self.include_missing:
@@ -194,15 +202,41 @@ class Reconciliation:
         if not self.include_missing:
             return
         assert self.licence_numbers is not None
-        for number in self.licence_numbers():
-            if number in seen:
-                continue
-            record = self.load(number)
-            if record is None:
-                continue
-            result = missing_row(LicenceFile(record), latest)
-            self.summary.counts[result.kind] += 1
-            yield result
+        unseen = (number for number in self.licence_numbers() if number not in seen)
+        for window in _windows(unseen, PREFETCH_ROWS):
+            records = self._records(window)
+            for number in window:
+                record = records.get(number)
+                if record is None:
+                    continue
+                result = missing_row(LicenceFile(record), latest)
+                self.summary.counts[result.kind] += 1
+                yield result
+
+    def _with_records(
+        self, items: Iterable[ExtractRow | BadRow]
+    ) -> Iterator[tuple[ExtractRow | BadRow, Mapping[str, LicenceRecord]]]:
+        """Each item with the records preloaded for its window (empty without `load_many`: loaded one by one)."""
+        if self.load_many is None:
+            for item in items:
+                yield item, {}
+            return
+        for window in _windows(items, PREFETCH_ROWS):
+            numbers = list(dict.fromkeys(i.licence_number for i in window if isinstance(i, ExtractRow)))
+            records = self.load_many(numbers) if numbers else {}
+            for item in window:
+                yield item, records
+
+    def _records(self, numbers: list[str]) -> Mapping[str, LicenceRecord]:
+        if self.load_many is not None:
+            return self.load_many(numbers)
+        return {number: record for number in numbers if (record := self.load(number)) is not None}
+
+
+def _windows(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while window := list(islice(iterator, size)):
+        yield window
 
 
 def ledger_loader(ledger: PointsLedger) -> LoadRecord:
@@ -218,6 +252,7 @@ def ledger_loader(ledger: PointsLedger) -> LoadRecord:
 
 
 def reconcile_with_ledger(ledger: PointsLedger, *, include_missing: bool = False) -> Reconciliation:
-    """A reconciliation against everything the ledger knows now."""
+    """A reconciliation against everything the ledger knows now, loading the licences of a window of rows in
+    one query (`PointsLedger.get_records`)."""
     return Reconciliation(ledger_loader(ledger), include_missing=include_missing,
-                          licence_numbers=ledger.licence_numbers)
+                          licence_numbers=ledger.licence_numbers, load_many=ledger.get_records)
