@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from ledger.facts import Fact, LetterNotified, LicenceRecord, OffenceEstablished, StageCompleted
-from ledger.law.calendar import add_months
+from ledger.law.stage_recovery import attestation_deadline
 from ledger.values import LetterCode, Mode, Status
 from projections.explanation import DayState
 from projections.prefecture_extract import ExtractRow
 from projections.timeline import Timeline, build_timeline
-
-ATTESTATION_TRANSMISSION = timedelta(days=15)  # R223-8 I: the organiser sends the attestation within 15 days
-ATTESTATION_RECORDING_MONTHS = 1  # R223-8 II: the préfet records the points within one month
 
 
 class Kind(StrEnum):
@@ -49,13 +46,6 @@ class Kind(StrEnum):
     INVALIDATION_CONTESTABLE = "invalidation_contestable"
     ADMINISTRATIVE_PRACTICE = "administrative_practice"
     BALANCE_MISMATCH = "balance_mismatch"
-
-
-def attestation_deadline(last_day: date) -> date:
-    """R223-8 — the day by which the préfecture should show a stage's credit: the attestation reaches the préfet
-    within 15 days of the last stage day, and the préfet records it within one month (A.14 month arithmetic).
-    """
-    return add_months(last_day + ATTESTATION_TRANSMISSION, ATTESTATION_RECORDING_MONTHS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,16 @@ spacing of two years before loi n° 2011-267), the same for voluntary and mandat
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ledger.facts import StageCompleted
-from ledger.law.calendar import add_years, next_day
+from ledger.law.calendar import add_months, add_years, next_day
 from ledger.law.in_force import Citation, Entry, InForce
 
 CHECKED = date(2026, 11, 25)
 STAGE_POINTS = 4
+ATTESTATION_TRANSMISSION = timedelta(days=15)  # R223-8 I: the organiser sends the attestation within 15 days
+ATTESTATION_RECORDING_MONTHS = 1  # R223-8 III: the préfet records the points within one month of receiving it
 LOPPSI_2 = date(2011, 3, 16)
 
 # Years between two crediting stages, by the effective date of the new stage.
@@ -77,3 +79,13 @@ def stage_credit(balance: int, ceiling: int, effective_on: date) -> int:
     limit = STAGE_BALANCE_LIMIT.value_on(effective_on, default=ceiling)
     top = ceiling if limit is None else min(ceiling, limit)
     return max(0, min(STAGE_POINTS, top - balance))
+
+
+def attestation_deadline(last_day: date) -> date:
+    """R223-8 I and III — the day by which the préfecture should show a stage's credit.
+
+    The attestation reaches the préfet within 15 days of the last stage day, and the préfet records the points
+    within one month of receiving it (month arithmetic of A.14). The legal effect stays the lendemain of the last
+    day whatever the recording date: this deadline only tells a late préfecture from an attestation in transit.
+    """
+    return add_months(last_day + ATTESTATION_TRANSMISSION, ATTESTATION_RECORDING_MONTHS)
