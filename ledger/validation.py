@@ -158,17 +158,27 @@ def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, oth
 
 
 def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
-    """L223-5 — a new licence follows a surrender (the waiting period itself is for the projection to check)."""
+    """L223-5 — a new licence follows a 48SI, and comes after the surrender when one was recorded.
+
+    Whether that 48SI was effective and the waiting period respected is for the projection to say (it flags a
+    new licence without an effective invalidation, without a surrender, or before `new_licence_not_before`):
+    the ledger records what the préfecture did.
+    """
     check_choice("training", reissue.training, Training)
     facts = list(others)
+    letters = [f.notified_on for f in facts if isinstance(f, LetterNotified) and f.code is LetterCode.L48SI
+               and f.notified_on < reissue.obtained_on]
+    if not letters:
+        raise InvalidFact("obtained_on", "a new licence needs a 48SI notified before this date")
+    last_letter = max(letters)
     surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
-                  and f.surrendered_on < reissue.obtained_on]
-    if not surrenders:
-        raise InvalidFact("obtained_on", "a new licence needs the previous one surrendered before this date")
-    last = max(surrenders)
-    if any(isinstance(f, LicenceReissued) and f.fact_id != reissue.fact_id and last < f.obtained_on
+                  and f.surrendered_on >= last_letter]
+    if surrenders and reissue.obtained_on <= min(surrenders):
+        raise InvalidFact("obtained_on", "the licence was surrendered on "
+                                         f"{min(surrenders).isoformat()}: a new licence comes after the surrender")
+    if any(isinstance(f, LicenceReissued) and f.fact_id != reissue.fact_id and last_letter < f.obtained_on
            for f in facts):
-        raise InvalidFact("obtained_on", "a new licence was already obtained after that surrender")
+        raise InvalidFact("obtained_on", "a new licence was already obtained after that 48SI")
 
 
 def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:

@@ -93,9 +93,9 @@ REJECTIONS: dict[str, Rejection] = {
         lambda: a_surrender("2023-09-30"), "on", lambda: [a_letter(LetterCode.L48SI, "2023-10-01")]),
     "second surrender after the same 48SI": Rejection(lambda: a_surrender("2023-10-20"), "on", invalidated),
     "surrender before the licence was obtained": Rejection(lambda: a_surrender("2009-01-01"), "on"),
-    "new licence without a surrender": Rejection(lambda: a_reissue("2024-06-01"), "obtained_on"),
+    "new licence without a 48SI": Rejection(lambda: a_reissue("2024-06-01"), "obtained_on"),
     "new licence before the surrender": Rejection(lambda: a_reissue("2023-10-05"), "obtained_on", invalidated),
-    "second new licence after the same surrender": Rejection(
+    "second new licence after the same 48SI": Rejection(
         lambda: a_reissue("2024-08-01"), "obtained_on", lambda: [*invalidated(), a_reissue("2024-06-01")]),
     "new licence with an unknown training": Rejection(lambda: a_reissue(training="online"), "training", invalidated),
     "empty evidence reference": Rejection(lambda: an_offence(evidence_ref=""), "evidence_ref"),

@@ -8,6 +8,7 @@ from tests.builders import (
     a_letter,
     a_licence,
     a_record,
+    a_reissue,
     a_stage,
     a_surrender,
     an_annulment,
@@ -114,3 +115,11 @@ def test_an_annulment_known_later_restores_the_points_from_the_start() -> None:
 def test_before_the_licence_is_obtained_there_is_nothing() -> None:
     balance = balance_as_of(a_record(a_licence("2020-05-01", Training.AAC)), d("2020-04-30"))
     assert (balance.points, balance.ceiling, balance.status) == (0, 0, Status.NOT_OBTAINED)
+
+
+def test_a_new_licence_without_a_recorded_surrender_still_starts_and_is_flagged() -> None:
+    record = a_record(a_licence("2023-02-01"), an_offence("2023-06-10", "2023-06-20", 6),
+                      a_letter(LetterCode.L48SI, "2023-07-25"), a_reissue("2024-03-01"))
+    balance = balance_as_of(record, d("2024-03-01"))
+    assert (balance.points, balance.ceiling, balance.status) == (6, 6, Status.VALID)
+    assert [a.kind for a in balance.anomalies] == ["reissue_without_surrender"]
