@@ -41,6 +41,8 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "reissue": ({"obtained_on"}, {"training"}),
 }
 COMMON_FIELDS = {"type", "id", "recorded_on", "recorded_by", "evidence_ref"}
+# Free-text annotations a timeline's author may add anywhere; read by people, ignored by the law.
+ANNOTATIONS = {"description", "note", "notes", "comment", "comments"}
 
 
 class ScenarioError(ValueError):
@@ -167,7 +169,7 @@ def _licence(source: str, data: Any) -> LicenceObtained:
     if not isinstance(data, dict):
         raise ScenarioError(source, "licence", "licence", "required object")
     r = _Reader(source, "licence", data)
-    unknown = set(data) - {"obtained_on", "training", "complementary_training_on", "number"}
+    unknown = set(data) - {"obtained_on", "training", "complementary_training_on", "number"} - ANNOTATIONS
     if unknown:
         raise r.fail(sorted(unknown)[0], "unknown field")
     obtained = r.required_day("obtained_on")
@@ -191,7 +193,7 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
     if ident is not None and not isinstance(ident, str):
         raise r.fail("id", "must be a string")
     required, optional = EVENT_FIELDS[kind]
-    unknown = set(data) - required - optional - COMMON_FIELDS
+    unknown = set(data) - required - optional - COMMON_FIELDS - ANNOTATIONS
     if unknown:
         raise r.fail(sorted(unknown)[0], "unknown field")
     for name in sorted(required):
@@ -248,7 +250,7 @@ def _expectation(source: str, index: int, data: Any) -> Expectation:
     if not isinstance(data, dict):
         raise ScenarioError(source, f"expect #{index + 1}", "expect", "must be an object")
     r = _Reader(source, f"expect #{index + 1}", data)
-    unknown = set(data) - {"on", "known_at", "mode", *EXPECTABLE}
+    unknown = set(data) - {"on", "known_at", "mode", *EXPECTABLE} - ANNOTATIONS
     if unknown:
         raise r.fail(sorted(unknown)[0], "unknown field")
     expected = {k: data[k] for k in EXPECTABLE if k in data}

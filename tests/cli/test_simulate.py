@@ -102,3 +102,15 @@ def test_an_invalid_file_among_valid_ones_still_reports_the_others_and_exits_2(t
     assert result.exit_code == 2
     assert "points: must be between 0 and 6" in result.output
     assert "ok   Single 4th-class offence" in result.output
+
+
+def test_annotations_are_allowed_anywhere_and_a_misspelt_field_is_named(tmp_path: Path) -> None:
+    data = _scenario()
+    data["licence"]["note"] = "long-time driver"
+    data["events"][0]["comment"] = "paid at once"
+    data["expect"][0]["note"] = "the day before the date de valeur"
+    assert runner.invoke(app, ["simulate", str(_write(tmp_path, "annotated.json", data))]).exit_code == 0
+    data["events"][0]["interceptoin"] = "stop"
+    result = runner.invoke(app, ["simulate", str(_write(tmp_path, "typo.json", data))])
+    assert result.exit_code == 2
+    assert "interceptoin: unknown field" in result.output
