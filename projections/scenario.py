@@ -40,6 +40,8 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "surrender": ({"on"}, set()),
     "reissue": ({"obtained_on"}, {"training"}),
 }
+# Dates the law can be asked about (the 10-year rule of a fact dated LATEST_DAY still fits in a date).
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 COMMON_FIELDS = {"type", "id", "recorded_on", "recorded_by", "evidence_ref"}
 # Free-text annotations a timeline's author may add anywhere; read by people, ignored by the law.
 ANNOTATIONS = {"description", "note", "notes", "comment", "comments"}
@@ -125,9 +127,12 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(name, "must be a date string YYYY-MM-DD")
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise self.fail(name, f"{value!r} is not a date YYYY-MM-DD") from None
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise self.fail(name, f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+        return day
 
     def required_day(self, name: str) -> date:
         value = self.day(name)

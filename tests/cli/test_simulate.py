@@ -114,3 +114,10 @@ def test_annotations_are_allowed_anywhere_and_a_misspelt_field_is_named(tmp_path
     result = runner.invoke(app, ["simulate", str(_write(tmp_path, "typo.json", data))])
     assert result.exit_code == 2
     assert "interceptoin: unknown field" in result.output
+
+
+def test_a_date_the_law_cannot_reach_is_an_invalid_file_not_a_crash(tmp_path: Path) -> None:
+    data = _scenario(expect=[{"on": "9999-12-31", "balance": 12}])
+    result = runner.invoke(app, ["simulate", str(_write(tmp_path, "far.json", data))])
+    assert result.exit_code == 2
+    assert "on: must be between 1900-01-01 and 2199-12-31" in result.output
