@@ -29,5 +29,5 @@ def add_years(day: date, years: int) -> date:
 
 
 def next_day(day: date) -> date:
-    """The lendemain: R223-8 III makes a stage effective the day after its last day."""
+    """R223-8 III — the lendemain: a stage takes effect the day after its last day."""
     return day + ONE_DAY

@@ -85,6 +85,7 @@ CATALOGUE: dict[str, InForce[Scale]] = {
 
 
 def known_kinds() -> tuple[str, ...]:
+    """R413-14 … L235-1 — the offence kinds the catalogue can weigh, sorted (for error messages)."""
     return tuple(sorted(CATALOGUE))
 
 
