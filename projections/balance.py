@@ -19,7 +19,7 @@ from ledger.facts import (
 )
 from ledger.law import stage_recovery
 from ledger.law.calendar import next_day
-from ledger.values import LetterCode, Mode, Status
+from ledger.values import Mode, Status
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
 from projections.timeline import Timeline, build_timeline
 
@@ -184,9 +184,3 @@ def missing_letters(balance: Balance) -> tuple[ExpectedLetter, ...]:
     """Letters the law expected by `balance.on` that no notified letter answers yet."""
     return tuple(letter for letter in balance.letters if letter.notified_on is None)
 
-
-def is_zero_pending(balance: Balance) -> bool:
-    """Balance 0 without an effective 48SI: still valid, a stage can save the licence (A.6)."""
-    return balance.state.zero_pending and not any(
-        letter.code is LetterCode.L48SI and letter.notified_on is not None for letter in balance.letters
-    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.values import LetterCode, Mode, Status, Training
-from projections.balance import balance_as_of, is_zero_pending, missing_letters
+from projections.balance import balance_as_of, missing_letters
 from tests.builders import (
     a_letter,
     a_licence,
@@ -67,7 +67,7 @@ def test_letters_expected_after_a_withdrawal_and_which_are_missing() -> None:
     balance = balance_as_of(record, d("2023-07-10"))
     assert {letter.code for letter in balance.letters} == {LetterCode.L48, LetterCode.L48N, LetterCode.L48SI}
     assert {letter.code for letter in missing_letters(balance)} == {LetterCode.L48, LetterCode.L48SI}
-    assert is_zero_pending(balance)
+    assert balance.state.zero_pending
 
 
 def test_a_48si_notified_on_a_positive_balance_is_void_and_flagged() -> None:
