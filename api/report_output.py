@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from projections.prefecture_extract import BadRow
+from projections.reconciliation.extract import BadRow
 
 SPOOL_BYTES = 1 << 20
 ERROR_COLUMNS = ("line", "licence_number", "field", "reason")

@@ -23,10 +23,10 @@ from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
 from ledger.facts import Fact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
-from projections.prefecture_extract import BadRow
-from projections.reconciliation import LicenceFile, MissingStage
-from projections.reconciliation_explanations import restoring_movements, zero_since
-from projections.reconciliation_run import ReconciliationRow
+from projections.reconciliation.classify import LicenceFile, MissingStage
+from projections.reconciliation.explanations import restoring_movements, zero_since
+from projections.reconciliation.extract import BadRow
+from projections.reconciliation.run import ReconciliationRow
 from projections.wording import fact_reference, fact_summary, movement_text, movements_text
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.clock import now_utc
-from api.deps import get_today
-from api.main import create_app
+from api.http.app import create_app
+from api.http.deps import get_today
 from api.settings import Settings
 from api.token_store import Role, TokenStore
 from ledger.application import PointsLedger

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 )
 
 from api.clock import now_utc
-from api.main import create_app
+from api.http.app import create_app
 from api.settings import Settings
 from api.token_store import Role
 

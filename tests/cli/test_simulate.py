@@ -31,7 +31,7 @@ def _scenario(**changes: Any) -> dict[str, Any]:
 
 def test_every_shared_scenario_passes_through_the_installed_command() -> None:
     files = sorted(str(p) for p in (SCENARIOS / "shared").glob("*.json"))
-    done = subprocess.run([sys.executable, "-m", "api.cli_main", "simulate", *files],
+    done = subprocess.run([sys.executable, "-m", "api.cli", "simulate", *files],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("\nok ") + done.stdout.startswith("ok ") == len(files)

@@ -14,8 +14,8 @@ from pathlib import Path
 from api.report_output import ReportFormat, ReportWriter
 from ledger.application import PointsLedger
 from ledger.facts import LicenceRecord
-from projections.prefecture_extract import BadRow, open_extract
-from projections.reconciliation_run import REPORT_COLUMNS, ReconciliationSummary, reconcile_with_ledger
+from projections.reconciliation.extract import BadRow, open_extract
+from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationSummary, reconcile_with_ledger
 from tests.reconciliation import timelines
 
 SHAPES = (timelines.offence_then_stage, timelines.stage_before_void_48si, timelines.zero_without_48si,

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from ledger.application import PointsLedger
 from ledger.values import Mode, Status
 from projections import audit_reports
-from projections.prefecture_extract import BadRow, open_extract
-from projections.reconciliation_run import reconcile_with_ledger
+from projections.reconciliation.extract import BadRow, open_extract
+from projections.reconciliation.run import reconcile_with_ledger
 from tests.builders import a_stage
 from tests.reconciliation import timelines
 from tests.reconciliation.timelines import record_all

@@ -13,9 +13,9 @@ from ledger.application import PointsLedger
 from ledger.bulk_import import BulkImporter
 from ledger.facts import LicenceRecord
 from ledger.storage import storage_env
-from projections import reconciliation_run
-from projections.prefecture_extract import BadRow, open_extract
-from projections.reconciliation_run import Reconciliation, ReconciliationRow, ledger_loader
+from projections.reconciliation import run as reconciliation_run
+from projections.reconciliation.extract import BadRow, open_extract
+from projections.reconciliation.run import Reconciliation, ReconciliationRow, ledger_loader
 from tests.conftest import StoreFactory
 from tests.reconciliation.large_extract import extract_lines, population, write_extract
 from tests.reconciliation.test_large_extract import reconcile_measured

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from ledger.values import Status
-from projections.prefecture_extract import BadRow, ExtractRow, InvalidExtract, open_extract
-from projections.reconciliation import Kind
-from projections.reconciliation_run import Reconciliation, ReconciliationRow
+from projections.reconciliation.classify import Kind
+from projections.reconciliation.extract import BadRow, ExtractRow, InvalidExtract, open_extract
+from projections.reconciliation.run import Reconciliation, ReconciliationRow
 from tests.reconciliation import timelines
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from benchmarks.population import population
 from ledger.facts import LicenceRecord, OffenceEstablished, StageCompleted
 from ledger.values import Mode
-from projections.reconciliation import LicenceFile
+from projections.reconciliation.classify import LicenceFile
 from projections.timeline import Timeline, build_timeline
 
 

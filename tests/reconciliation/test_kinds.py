@@ -8,9 +8,9 @@ import io
 
 from ledger.application import PointsLedger
 from ledger.values import Status
-from projections.prefecture_extract import BadRow, open_extract
-from projections.reconciliation import Kind
-from projections.reconciliation_run import ReconciliationRow, reconcile_with_ledger
+from projections.reconciliation.classify import Kind
+from projections.reconciliation.extract import BadRow, open_extract
+from projections.reconciliation.run import ReconciliationRow, reconcile_with_ledger
 from tests.reconciliation import timelines
 from tests.reconciliation.timelines import record_all
 

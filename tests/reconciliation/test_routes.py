@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import now_utc
-from api.main import create_app
+from api.http.app import create_app
 from api.settings import Settings
 from api.token_store import Role, TokenStore
 from tests.conftest import drop_schema, fresh_schema_name, postgres_url, require_postgres

@@ -11,9 +11,9 @@ import pytest
 from ledger.facts import LicenceRecord
 from ledger.law.stage_recovery import attestation_deadline
 from ledger.values import OffenceClass, Status
-from projections.prefecture_extract import ExtractRow, open_extract
-from projections.reconciliation import Kind, LicenceFile
-from projections.reconciliation_run import Reconciliation, ReconciliationRow, reconcile_row
+from projections.reconciliation.classify import Kind, LicenceFile
+from projections.reconciliation.extract import ExtractRow, open_extract
+from projections.reconciliation.run import Reconciliation, ReconciliationRow, reconcile_row
 from tests.builders import a_licence, a_stage, an_offence
 from tests.reconciliation import timelines
 

@@ -1,6 +1,6 @@
 """The sentences of a reconciliation report: why a row has its kind, for a préfecture agent.
 
-`explain(row, file, verdict)` words a `projections.reconciliation.Verdict`: the figures on both sides, the
+`explain(row, file, verdict)` words a `projections.reconciliation.classify.Verdict`: the figures on both sides, the
 ledger's movements that account for the difference (dates, rules, articles), and the facts behind them with their
 evidence references, collected in `fact_ids` so that a reader can find the papers. The wording of a single movement
 or fact is `projections.wording`'s, shared with the audit reports.
@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from ledger.facts import LetterNotified, StageCompleted
 from ledger.values import Mode, Status
 from projections.explanation import DayState, Movement
-from projections.prefecture_extract import ExtractRow
-from projections.reconciliation import Kind, LicenceFile, MissingStage, Verdict
+from projections.reconciliation.classify import Kind, LicenceFile, MissingStage, Verdict
+from projections.reconciliation.extract import ExtractRow
 from projections.timeline import Timeline
 from projections.wording import fact_reference, movement_text, stage_days
 

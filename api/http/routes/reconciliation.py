@@ -17,12 +17,12 @@ from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.auth import AuthenticatedRoute, Principal, Role, require_roles
-from api.deps import LedgerDep
-from api.errors import ERROR_RESPONSES, ApiError
+from api.http.auth import AuthenticatedRoute, Principal, Role, require_roles
+from api.http.deps import LedgerDep
+from api.http.errors import ERROR_RESPONSES, ApiError
 from api.report_output import ReportFormat, SpooledReport, negotiate
-from projections.prefecture_extract import ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation_run import REPORT_COLUMNS, reconcile_with_ledger
+from projections.reconciliation.extract import ExtractReader, InvalidExtract, open_extract
+from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
 
 router = APIRouter(tags=["reconciliation"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 

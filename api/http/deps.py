@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from api import clock
-from api.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN, MomentUntil
+from api.http.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN, MomentUntil
 from api.token_store import TokenStore
 from ledger.application import PointsLedger
 from ledger.values import Mode

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Response
 
-from api.auth import AuthenticatedRoute, Principal, Role, require_roles, stage_agrement
-from api.deps import LedgerDep, LicenceNumber, Now
-from api.errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
-from api.schemas import (
+from api.http.auth import AuthenticatedRoute, Principal, Role, require_roles, stage_agrement
+from api.http.deps import LedgerDep, LicenceNumber, Now
+from api.http.errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
+from api.http.schemas import (
     AnnulmentRecord,
     LetterRecord,
     LicenceCreate,

@@ -18,8 +18,8 @@ import psycopg
 import typer
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
+from api.cli.demo_licences import DemoLicence, demo_licences
 from api.clock import now_utc, today_in_paris
-from api.demo_licences import DemoLicence, demo_licences
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
 from ledger.errors import InvalidFact, LedgerError
@@ -73,7 +73,7 @@ def serve(
     """Run the HTTP service (uvicorn) on the configured store."""
     import uvicorn
 
-    from api.main import create_app
+    from api.http.app import create_app
 
     settings = get_settings()
     with open_ledger(settings):

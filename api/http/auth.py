@@ -4,7 +4,7 @@ Use it in any router (this is how /reconciliations and /reports are protected to
 
     from typing import Annotated
     from fastapi import Depends
-    from api.auth import Principal, Role, require_roles
+    from api.http.auth import Principal, Role, require_roles
 
     Reader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
 
@@ -16,7 +16,7 @@ Use it in any router (this is how /reconciliations and /reports are protected to
 `WWW-Authenticate: Bearer`) or 403 (a valid token whose role is not listed) before the endpoint body runs,
 so a refused request never reaches the ledger. Routes under `/licences/{number}` use
 `require_licence_access(*roles)` instead, which also keeps a driver to its own licence. Tokens are created
-with `points-ledger tokens create` (api/cli_tokens.py) and stored hashed (api/token_store.py).
+with `points-ledger tokens create` (api/cli/token_commands.py) and stored hashed (api/token_store.py).
 
 Routers are built with `APIRouter(route_class=AuthenticatedRoute)`: FastAPI reads and parses a request's
 body before it resolves the dependencies, so without it a body that is not JSON (or not a multipart form) would
@@ -37,8 +37,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import LicenceNumber, TokenStoreDep, get_token_store
-from api.errors import ApiError
+from api.http.deps import LicenceNumber, TokenStoreDep, get_token_store
+from api.http.errors import ApiError
 from api.token_store import Role, TokenStore
 
 __all__ = ["AuthenticatedRoute", "Principal", "Role", "require_licence_access", "require_roles", "stage_agrement"]

@@ -1,7 +1,7 @@
 """The FastAPI application factory. Routes parse, call the ledger or a projection, and format: no law.
 
 One router per resource (FastAPI's "Bigger Applications"); every route but `/health` and the OpenAPI pages
-declares the roles it admits (api/auth.py); every error has one shape (api/errors.py).
+declares the roles it admits (api/http/auth.py); every error has one shape (api/http/errors.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.errors import register_error_handlers
-from api.routes import audit, balances, history, licences, reconciliation, reports, simulate
+from api.http.errors import register_error_handlers
+from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.application import PointsLedger

@@ -1,7 +1,7 @@
 """A reconciliation report and how it is produced: one `ReconciliationRow` per extract row, streamed.
 
 `reconcile_row` classifies a row (`projections.reconciliation.classify`) and explains it
-(`projections.reconciliation_explanations`); `Reconciliation.run` does so for a whole extract, row by row in the
+(`projections.reconciliation.explanations`); `Reconciliation.run` does so for a whole extract, row by row in the
 extract's order, keeping only the current licence's file (consecutive rows of one licence share its folds), so
 memory does not grow with the extract. The record loader is passed in, so the rules are tested without a
 database; `reconcile_with_ledger` loads records from the ledger.
@@ -20,9 +20,9 @@ from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.facts import LicenceRecord
 from ledger.values import Mode, Status
-from projections.prefecture_extract import BadRow, ExtractRow
-from projections.reconciliation import Kind, LicenceFile, MissingStage, classify
-from projections.reconciliation_explanations import explain, explain_missing, explain_unknown
+from projections.reconciliation.classify import Kind, LicenceFile, MissingStage, classify
+from projections.reconciliation.explanations import explain, explain_missing, explain_unknown
+from projections.reconciliation.extract import BadRow, ExtractRow
 
 REPORT_COLUMNS = (
     "line", "licence_number", "extract_date", "kind", "extract_balance", "extract_status", "extract_ceiling",

@@ -24,11 +24,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from api.auth import AuthenticatedRoute
-from api.deps import LedgerDep
-from api.errors import ERROR_RESPONSES
-from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate
-from api.routes.reconciliation import (
+from api.http.auth import AuthenticatedRoute
+from api.http.deps import LedgerDep
+from api.http.errors import ERROR_RESPONSES
+from api.http.routes.reconciliation import (
     EXTRACT_EXAMPLE,
     AcceptHeader,
     ExtractUpload,
@@ -38,11 +37,12 @@ from api.routes.reconciliation import (
     report_responses,
     send,
 )
-from api.schemas import EARLIEST_DATE, LATEST_DATE, MomentFrom, MomentUntil
+from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MomentFrom, MomentUntil
+from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate
 from ledger.values import Mode
 from projections import audit_reports
-from projections.prefecture_extract import BadRow
-from projections.reconciliation_run import reconcile_with_ledger
+from projections.reconciliation.extract import BadRow
+from projections.reconciliation.run import reconcile_with_ledger
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from api.auth import AuthenticatedRoute, Principal, Role, require_roles
-from api.errors import ERROR_RESPONSES
-from api.schemas import EARLIEST_DATE, LATEST_DATE, SimulationResponse
+from api.http.auth import AuthenticatedRoute, Principal, Role, require_roles
+from api.http.errors import ERROR_RESPONSES
+from api.http.schemas import EARLIEST_DATE, LATEST_DATE, SimulationResponse
 from projections.scenario import Scenario, ScenarioError, evaluate, load_scenario
 
 router = APIRouter(tags=["simulate"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)

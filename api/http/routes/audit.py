@@ -12,10 +12,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import AuthenticatedRoute, Principal, Role, require_licence_access, require_roles
-from api.deps import LedgerDep, LicenceNumber
-from api.errors import ERROR_RESPONSES, NOT_FOUND
-from api.schemas import EventPage, EventView, MomentFrom, MomentUntil
+from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_access, require_roles
+from api.http.deps import LedgerDep, LicenceNumber
+from api.http.errors import ERROR_RESPONSES, NOT_FOUND
+from api.http.schemas import EventPage, EventView, MomentFrom, MomentUntil
 from ledger.application import PointsLedger
 
 router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)

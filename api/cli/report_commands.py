@@ -1,7 +1,7 @@
 """`points-ledger reconcile EXTRACT.csv` and `points-ledger report …`: the préfecture reconciliation and the
 audit reports, on the store named by POINTS_LEDGER_DATABASE_URL.
 
-These commands parse, call `projections.reconciliation_run` / `projections.audit_reports`, and format (rich progress
+These commands parse, call `projections.reconciliation.run` / `projections.audit_reports`, and format (rich progress
 bar and tables on the terminal, CSV or JSON files). The extract is streamed: a row is read, reconciled and
 written before the next one is read, so a 1,000,000-line extract runs in bounded memory.
 
@@ -23,14 +23,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli_ledger import BAD_INPUT, fail, open_ledger
+from api.cli.store_commands import BAD_INPUT, fail, open_ledger
 from api.report_output import ReportFormat, ReportItem, ReportWriter, format_of_path
 from api.settings import get_settings
 from ledger.values import Mode
 from projections import audit_reports
-from projections.prefecture_extract import BadRow, ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation import Kind
-from projections.reconciliation_run import REPORT_COLUMNS, ReconciliationRow, reconcile_with_ledger
+from projections.reconciliation.classify import Kind
+from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
+from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow, reconcile_with_ledger
 
 BAD_ROWS_SHOWN = 20  # unreadable lines echoed on the terminal; all of them are in the JSON report / --errors
 PROGRESS_EVERY = 500  # rows between two updates of the row counter

@@ -15,8 +15,8 @@ decides the kind, first rule that applies (docs/decisions/0005-reconciliation.md
    given); a pending/overdue stage on top of administrative practice is still a stage kind;
 6. `balance_mismatch` — anything else.
 
-The sentences that explain a `Verdict` are in `projections.reconciliation_explanations`; the report rows and
-the streaming run over a whole extract in `projections.reconciliation_run`. Everything here is pure.
+The sentences that explain a `Verdict` are in `projections.reconciliation.explanations`; the report rows and
+the streaming run over a whole extract in `projections.reconciliation.run`. Everything here is pure.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ledger.facts import Fact, LetterNotified, LicenceRecord, OffenceEstablished
 from ledger.law.stage_recovery import attestation_deadline
 from ledger.values import LetterCode, Mode, Status
 from projections.explanation import DayState
-from projections.prefecture_extract import ExtractRow
+from projections.reconciliation.extract import ExtractRow
 from projections.timeline import Timeline, build_timeline
 
 

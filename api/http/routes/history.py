@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth import AuthenticatedRoute, Principal, Role, require_licence_access
-from api.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
-from api.errors import ERROR_RESPONSES, NOT_FOUND
-from api.schemas import HistoryResponse
+from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_access
+from api.http.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
+from api.http.errors import ERROR_RESPONSES, NOT_FOUND
+from api.http.schemas import HistoryResponse
 from ledger.values import Mode
 from projections.history import statement
 
