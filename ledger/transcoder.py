@@ -7,7 +7,7 @@ strings, integers, booleans, nulls and registered values (dates, datetimes) whos
 scalar — and falls back to the library's own code for anything else (floats, nested containers, enum
 subclasses of `str`, integers beyond 64 bits, text orjson refuses).
 
-The stored bytes do not change (tests/storage/test_transcoder.py checks them against the library's transcoder
+The stored bytes do not change (tests/ledger/test_transcoder.py checks them against the library's transcoder
 on generated states, control characters and non-ASCII text included), so a store written by either transcoder is
 read by both: no format version, nothing to migrate, and a reader built on the plain library still works.
 docs/decisions/0051-fast-transcoder.md says why.
@@ -22,6 +22,10 @@ import orjson
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
 _SCALARS = frozenset({str, int, bool, type(None)})
+
+
+class _LibraryNumber(Exception):
+    """A number orjson may read differently from `json` (see `FastJSONTranscoder._revive`)."""
 
 
 class DateAsISO(Transcoding):
@@ -61,10 +65,9 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def decode(self, data: bytes) -> Any:
         try:
-            obj = orjson.loads(data)
-        except orjson.JSONDecodeError:  # NaN, Infinity, integers beyond 64 bits: the library's parser
+            return self._revive(orjson.loads(data))
+        except (orjson.JSONDecodeError, _LibraryNumber):  # NaN, Infinity, any float: the library's parser
             return super().decode(data)
-        return self._revive(obj)
 
     def _flat(self, obj: dict[Any, Any]) -> dict[str, Any] | None:
         """`obj` with each registered value replaced by the library's `{"_type_", "_data_"}` object, or None
@@ -91,13 +94,22 @@ class FastJSONTranscoder(JSONTranscoder):
         return flat
 
     def _revive(self, obj: Any) -> Any:
-        """What `json`'s `object_hook` does: every object, innermost first, goes through `_decode_obj`."""
+        """What `json`'s `object_hook` does: every object, innermost first, goes through `_decode_obj`.
+
+        A float hands the whole document back to the library's parser: orjson reads an integer beyond 64 bits
+        as a float, `json` as an integer, and the ledger stores no floats anyway.
+        """
         kind = type(obj)
         if kind is dict:
             for key, value in obj.items():
-                if type(value) is dict or type(value) is list:
+                kind = type(value)
+                if kind is dict or kind is list:
                     obj[key] = self._revive(value)
+                elif kind is float:
+                    raise _LibraryNumber
             return self._decode_obj(obj)
         if kind is list:
-            return [self._revive(item) if type(item) is dict or type(item) is list else item for item in obj]
+            return [self._revive(item) for item in obj]
+        if kind is float:
+            raise _LibraryNumber
         return obj
