@@ -77,6 +77,9 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
     """
     if offence.established_on < offence.committed_on:
         raise InvalidFact("established_on", "the date de valeur cannot be before the commission date")
+    if offence.registered_on is not None and offence.registered_on < offence.established_on:
+        raise InvalidFact("registered_on", "the national file cannot register a withdrawal before its date de "
+                                           "valeur (established_on)")
     _not_before_licence("committed_on", offence.committed_on, licence)
     if offence.offence_kind is not None:
         if offence.points is not None or offence.offence_class is not None or offence.speeding is not None:

@@ -272,3 +272,21 @@ def test_an_offence_given_by_kind_withdraws_the_points_of_its_article(api: Api) 
     balance = _get(api, f"/licences/{number}/balance?on=2024-03-20&explain=true")
 
     assert (balance["points"], balance["movements"][-1]["rule"]) == (8, "withdrawal")
+
+
+def test_an_offence_keeps_the_day_the_national_file_registered_it(api: Api) -> None:
+    number = api.new_licence("1998-06-01")
+    api.record(number, "offences", {**OFFENCE, "registered_on": "2024-05-02"})
+
+    history = _get(api, f"/licences/{number}/history?on=2024-06-01")
+
+    offence = next(fact for fact in history["facts"] if fact["fact_id"] == "o1")
+    assert offence["legal_dates"]["registered_on"] == "2024-05-02"
+
+
+def test_a_registration_before_the_date_de_valeur_is_refused_naming_the_field(api: Api) -> None:
+    number = api.new_licence("1998-06-01")
+    response = api.client.post(f"/licences/{number}/offences", headers=api.auth("prefecture"),
+                               json={**OFFENCE, "registered_on": "2024-03-19"})
+    assert response.status_code == 422
+    assert "registered_on" in response.text
