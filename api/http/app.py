@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.http.errors import register_error_handlers
-from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
+from api.http.routes import audit, balances, batch, history, licences, reconciliation, reports, simulate
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.application import PointsLedger
@@ -59,6 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
-    for module in (licences, balances, history, audit, simulate, reconciliation, reports):
+    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports):
         app.include_router(module.router)
     return app
