@@ -17,7 +17,7 @@ How it stays equal to the fold:
   leaves the previous table in place. Streams are scanned in key order and can be split over processes.
 
 Only the current knowledge is projected (no `known_at`): "as known at" questions fold on demand. See
-docs/decisions/read-model.md.
+docs/decisions/0007-read-model.md.
 """
 
 from __future__ import annotations
