@@ -23,11 +23,9 @@ docs/decisions/0007-read-model.md and 0040-reads-from-the-read-model.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
 from typing import Any
 from uuid import UUID
 
@@ -47,7 +45,13 @@ from projections.intervals import (
     stored_event,
 )
 from projections.intervals import copy_intervals as _copy_intervals
-from projections.read_model_rebuild import rebuild_range, rebuild_range_in_process, split_streams
+from projections.read_model_rebuild import (
+    PartitionJob,
+    PartitionRunner,
+    local_runner,
+    process_runner,
+    split_streams,
+)
 
 __all__ = ["BEFORE_LICENCE", "COLUMNS", "Interval", "intervals_of", "intervals_of_record", "split_streams"]
 
@@ -84,6 +88,8 @@ class Progress:
     position: int
     events: int
     licences: int
+    partitions_done: int = 0  # a rebuild's partitions folded so far, out of `partitions`
+    partitions: int = 0
 
 class BalanceReadModel:
     """The interval table of one ledger, its tracking position, and the queries it answers.
@@ -259,11 +265,13 @@ class BalanceReadModel:
 
     # -- rebuild -----------------------------------------------------------------------------------------
 
-    def rebuild(self, workers: int = 1) -> Progress:
+    def rebuild(self, workers: int = 1, *, partitions: int | None = None, runner: PartitionRunner | None = None,
+                on_partition: Callable[[Progress], None] | None = None) -> Progress:
         """Fold every stream into a new table, then swap it in with the position it reflects.
 
-        With `workers` > 1 the streams are split into that many id ranges, each folded by its own process
-        (the fold is CPU-bound Python: processes, not threads).
+        The streams are split into `partitions` hash ranges (default: 8 per worker, so progress is visible),
+        folded by `runner` — by default `workers` local processes (the fold is CPU-bound Python), or Dask
+        workers (`projections.distributed`). `on_partition` is called with the running totals after each one.
         """
         self.create_tables()
         building = f"{self.name}_building"
@@ -274,14 +282,15 @@ class BalanceReadModel:
             curs.execute(SQL("SELECT coalesce(max(notification_id), 0) AS max_id FROM {0}").format(self._events))
             row = curs.fetchone()
         max_id = int(row["max_id"]) if row else 0
-        ranges = split_streams(workers)
-        if workers == 1:
-            counts = [rebuild_range(self.ledger, building, low, high, max_id) for low, high in ranges]
-        else:
-            env = dict(self.ledger.env)
-            jobs = [(env, building, low, high, max_id) for low, high in ranges]
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                counts = list(pool.map(rebuild_range_in_process, jobs))
+        jobs = [PartitionJob(dict(self.ledger.env), building, low, high, max_id)
+                for low, high in split_streams(partitions or 8 * workers)]
+        run = runner or (local_runner(self.ledger) if workers == 1 else process_runner(workers))
+        events = licences = 0
+        for done, (partition_events, partition_licences) in enumerate(run(jobs), start=1):
+            events += partition_events
+            licences += partition_licences
+            if on_partition is not None:
+                on_partition(Progress(max_id, events, licences, done, len(jobs)))
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(SQL("DROP TABLE IF EXISTS {0}").format(self._intervals))
             curs.execute(SQL("ALTER TABLE {0} RENAME TO {1}").format(table, Identifier(self.name)))
@@ -289,7 +298,8 @@ class BalanceReadModel:
                 self._intervals, Identifier(f"{building}_pkey"), Identifier(f"{self.name}_pkey")))
             curs.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking),
                          (max_id, self.name))
-        return Progress(max_id, sum(c[0] for c in counts), sum(c[1] for c in counts))
+        return Progress(max_id, events, licences, len(jobs), len(jobs))
+
 
 def _fold_rows(ledger: PointsLedger, rows: Iterable[Any]) -> Iterator[LicenceRecord]:
     """Group rows (ordered by stream, then version) into streams and turn each into its record."""

@@ -9,7 +9,10 @@ number: contiguous id ranges are hash partitions of the licences, each read with
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 from uuid import UUID
 
@@ -31,14 +34,52 @@ def split_streams(parts: int) -> list[tuple[UUID | None, UUID | None]]:
     return list(itertools.pairwise(bounds))
 
 
-def rebuild_range_in_process(job: tuple[dict[str, str], str, UUID | None, UUID | None, int]) -> tuple[int, int]:
-    env, table_name, low, high, max_id = job
+@dataclass(frozen=True, slots=True)
+class PartitionJob:
+    """One hash range of streams to fold into `table_name`: everything a worker needs, picklable (a worker
+    opens its own connection to the store from `env` and reads its range straight from PostgreSQL)."""
+
+    env: dict[str, str]
+    table_name: str
+    low: UUID | None
+    high: UUID | None
+    max_id: int
+
+
+# Folds partitions and yields each one's (events, licences) as it completes, in any order.
+PartitionRunner = Callable[[list[PartitionJob]], Iterator[tuple[int, int]]]
+
+
+def run_partition(job: PartitionJob) -> tuple[int, int]:
+    """Fold one partition in a fresh ledger of its own (another process, another machine)."""
     # The tables exist: creating them again from several processes at once races on the catalog.
-    ledger = PointsLedger({**env, "CREATE_TABLE": "n"})
+    ledger = PointsLedger({**job.env, "CREATE_TABLE": "n"})
     try:
-        return rebuild_range(ledger, table_name, low, high, max_id)
+        return rebuild_range(ledger, job.table_name, job.low, job.high, job.max_id)
     finally:
         ledger.close()
+
+
+def local_runner(ledger: PointsLedger) -> PartitionRunner:
+    """Fold the partitions one after the other in this process, with `ledger`'s connections."""
+
+    def run(jobs: list[PartitionJob]) -> Iterator[tuple[int, int]]:
+        for job in jobs:
+            yield rebuild_range(ledger, job.table_name, job.low, job.high, job.max_id)
+
+    return run
+
+
+def process_runner(workers: int) -> PartitionRunner:
+    """Fold the partitions in `workers` local processes (spawned: no state inherited from this one)."""
+
+    def run(jobs: list[PartitionJob]) -> Iterator[tuple[int, int]]:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_partition, job) for job in jobs]
+            for future in as_completed(futures):
+                yield future.result()
+
+    return run
 
 
 def rebuild_range(ledger: PointsLedger, table_name: str, low: UUID | None, high: UUID | None,
