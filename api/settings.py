@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     port: int = 8000
     pool_size: int = 5
     timezone: str = "Europe/Paris"
+    # Signs the web interface's session cookie; a random key per process when unset (sessions then end when the
+    # service restarts). Set it when several processes serve the same users.
+    session_secret: str | None = None
 
 
 @lru_cache(maxsize=1)

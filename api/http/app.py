@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.http import ui
 from api.http.errors import register_error_handlers
 from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
 from api.settings import Settings, get_settings
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Event-sourced ledger of French driving-licence points, with as-of-date balances explained.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.http.ui.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     register_error_handlers(app)
@@ -61,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (licences, balances, history, audit, simulate, reconciliation, reports):
         app.include_router(module.router)
+    ui.install(app, settings.session_secret)
     return app
