@@ -73,6 +73,7 @@ class OffenceWasEstablished(LicenceFactRecorded):
     """An offence whose réalité is established (L223-1): `established_on` is the date de valeur."""
 
     TOPIC = kinds.OFFENCE.topic
+    class_version = 2
 
     committed_on: date
     established_on: date
@@ -85,6 +86,12 @@ class OffenceWasEstablished(LicenceFactRecorded):
     natinf: str | None
     established_by: str | None
     offence_kind: str | None
+    registered_on: date | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Offences recorded before the national file's registration date existed: registered on their DV."""
+        state.setdefault("registered_on", None)
 
 
 class StageWasCompleted(LicenceFactRecorded):

@@ -73,6 +73,8 @@ class OffenceEstablished(Fact):
 
     Exactly one of: `points` and `offence_class`; `speeding` (the barème in force decides, R413-14); or
     `offence_kind`, a key of `ledger.law.offence_catalogue` (the barème of that article decides, by date).
+    `registered_on` is the day the national file (FNPC) registered the withdrawal, on or after the DV; the
+    administrative reading takes it where the legal one takes the DV (docs/law.md, A.22).
     """
 
     committed_on: Annotated[date, Spec("date de l'infraction")]
@@ -88,6 +90,10 @@ class OffenceEstablished(Fact):
                                                max_length=50)] = None
     offence_kind: Annotated[str | None, Spec("nature de l'infraction (barème)", json="kind", min_length=1,
                                              max_length=64)] = None
+    registered_on: Annotated[date | None, Spec("date d'enregistrement au fichier national", description=(
+        "Day the national file (FNPC) registered the withdrawal (date of its letter 48), on or after "
+        "established_on; default established_on. Read by the administrative mode only (docs/law.md, A.22)."
+    ))] = None  # None: the date de valeur (A.22)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
