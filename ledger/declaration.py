@@ -207,6 +207,18 @@ def check_fields(fact: Any) -> None:
         check_value(decl, getattr(fact, decl.name))
 
 
+def stored_field(cls: type[Any], json_name: str) -> str:
+    """The stored event's field behind a JSON name (`class` → `offence_class`, `speeding.limit_kmh` →
+    `speeding_limit_kmh`), to name a stored field in an error; a name no field declares is kept."""
+    for decl in declared_fields(cls):
+        if json_name == decl.json:
+            return decl.name
+        for sub in decl.nested:
+            if json_name == f"{decl.json}.{sub.json}":
+                return f"{decl.name}_{sub.name}"
+    return json_name
+
+
 # -- stored form -------------------------------------------------------------------------------------------
 
 

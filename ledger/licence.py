@@ -40,6 +40,29 @@ def content_of(fact: LegalFact | LicenceObtained) -> dict[str, Any]:
     return {k: v for k, v in asdict(fact).items() if k not in CONTENT_EXCLUDED}
 
 
+def check_new_licence(licence: LicenceObtained) -> None:
+    """What opening a licence's stream requires: its shape, who records it and on which evidence."""
+    check_licence(licence)
+    check_text("recorded_by", licence.recorded_by)
+    check_text("evidence_ref", licence.evidence_ref)
+
+
+def previous_recording(fact: LegalFact, existing: list[LegalFact]) -> str | None:
+    """The id of the fact already recorded on the same evidence with the same content (None: `fact` is new).
+
+    The same evidence for different content is an `EvidenceConflict`; a fact id already used, `InvalidFact`.
+    """
+    check_text("evidence_ref", fact.evidence_ref)
+    for other in existing:
+        if other.evidence_ref == fact.evidence_ref:
+            if type(other) is type(fact) and content_of(other) == content_of(fact):
+                return other.fact_id
+            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
+    if any(other.fact_id == fact.fact_id for other in existing):
+        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+    return None
+
+
 class Licence(Aggregate):
     """A driving licence's stream of facts, keyed by `licence_id(number)`."""
 
@@ -55,9 +78,7 @@ class Licence(Aggregate):
     @classmethod
     def obtain(cls, licence: LicenceObtained) -> Licence:
         """Open the stream of a licence after checking its shape (raises `InvalidFact`)."""
-        check_licence(licence)
-        check_text("recorded_by", licence.recorded_by)
-        check_text("evidence_ref", licence.evidence_ref)
+        check_new_licence(licence)
         state = stored_state(licence) | {"licence_number": licence.licence_number.strip()}
         return cls._create(LicenceWasObtained, id=licence_id(licence.licence_number), fact_id=licence.fact_id,
                            recorded_by=licence.recorded_by, evidence_ref=licence.evidence_ref, **state)
@@ -93,15 +114,10 @@ class Licence(Aggregate):
         The same evidence reference with the same content returns the first fact's id and writes nothing;
         with different content it is an `EvidenceConflict`. Any other problem raises `InvalidFact`.
         """
-        check_text("evidence_ref", fact.evidence_ref)
         existing = self.facts()
-        for other in existing:
-            if other.evidence_ref == fact.evidence_ref:
-                if type(other) is type(fact) and content_of(other) == content_of(fact):
-                    return other.fact_id, False
-                raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-        if any(other.fact_id == fact.fact_id for other in existing):
-            raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+        previous = previous_recording(fact, existing)
+        if previous is not None:
+            return previous, False
         check_fact(fact, self.licence_fact(), existing)
         self._trigger_for(fact)
         return fact.fact_id, True
