@@ -63,15 +63,8 @@ class Licence(Aggregate):
     @classmethod
     def obtain(cls, licence: LicenceObtained) -> Licence:
         """Open the stream of a licence after checking its shape (raises `InvalidFact`)."""
-        check_licence(licence)
-        check_text("recorded_by", licence.recorded_by)
-        check_text("evidence_ref", licence.evidence_ref)
-        return cls._create(
-            LicenceWasObtained, id=licence_id(licence.licence_number), fact_id=licence.fact_id,
-            licence_number=licence.licence_number.strip(), obtained_on=licence.obtained_on,
-            training=licence.training.value, complementary_training_on=licence.complementary_training_on,
-            recorded_by=licence.recorded_by, evidence_ref=licence.evidence_ref,
-        )
+        check_new_licence(licence)
+        return cls._create(LicenceWasObtained, id=licence_id(licence.licence_number), **licence_fields(licence))
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -104,43 +97,72 @@ class Licence(Aggregate):
         The same evidence reference with the same content returns the first fact's id and writes nothing;
         with different content it is an `EvidenceConflict`. Any other problem raises `InvalidFact`.
         """
-        check_text("evidence_ref", fact.evidence_ref)
-        existing = self.facts()
-        for other in existing:
-            if other.evidence_ref == fact.evidence_ref:
-                if type(other) is type(fact) and content_of(other) == content_of(fact):
-                    return other.fact_id, False
-                raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-        if any(other.fact_id == fact.fact_id for other in existing):
-            raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
-        check_fact(fact, self.licence_fact(), existing)
-        self._trigger_for(fact)
+        recorded = already_recorded(fact, self.licence_fact(), self.facts())
+        if recorded is not None:
+            return recorded, False
+        event_class, fields = event_of(fact)
+        trigger: Callable[..., None] = self.trigger_event
+        trigger(event_class, **fields)
         return fact.fact_id, True
 
-    def _trigger_for(self, fact: LegalFact) -> None:
-        from ledger import facts as f
 
-        common: dict[str, Any] = {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
-                                  "evidence_ref": fact.evidence_ref}
-        trigger: Callable[..., None] = self.trigger_event
-        if isinstance(fact, f.OffenceEstablished):
-            trigger(OffenceWasEstablished, **common, committed_on=fact.committed_on,
-                    established_on=fact.established_on, points=fact.points,
-                    offence_class=fact.offence_class.value if fact.offence_class else None,
-                    speeding_limit_kmh=fact.speeding.limit_kmh if fact.speeding else None,
-                    speeding_excess_kmh=fact.speeding.excess_kmh if fact.speeding else None,
-                    interception=fact.interception, description=fact.description, natinf=fact.natinf,
-                    established_by=fact.established_by, offence_kind=fact.offence_kind,
-                    registered_on=fact.registered_on)
-        elif isinstance(fact, f.StageCompleted):
-            trigger(StageWasCompleted, **common, first_day=fact.first_day, last_day=fact.last_day,
-                    case=fact.case.value, agrement=fact.agrement, place=fact.place)
-        elif isinstance(fact, f.LetterNotified):
-            trigger(LetterWasNotified, **common, code=fact.code.value, notified_on=fact.notified_on)
-        elif isinstance(fact, f.OffenceAnnulled):
-            trigger(OffenceWasAnnulled, **common, offence_id=fact.offence_id, decided_on=fact.decided_on)
-        elif isinstance(fact, f.LicenceSurrendered):
-            trigger(LicenceWasSurrendered, **common, surrendered_on=fact.surrendered_on)
-        else:
-            trigger(LicenceWasReissued, **common, obtained_on=fact.obtained_on, training=fact.training.value)
+def check_new_licence(licence: LicenceObtained) -> None:
+    """The checks of a licence opening its stream (raises `InvalidFact`)."""
+    check_licence(licence)
+    check_text("recorded_by", licence.recorded_by)
+    check_text("evidence_ref", licence.evidence_ref)
+
+
+def licence_fields(licence: LicenceObtained) -> dict[str, Any]:
+    """The fields of the `LicenceWasObtained` event of `licence`."""
+    return {"fact_id": licence.fact_id, "licence_number": licence.licence_number.strip(),
+            "obtained_on": licence.obtained_on, "training": licence.training.value,
+            "complementary_training_on": licence.complementary_training_on, "recorded_by": licence.recorded_by,
+            "evidence_ref": licence.evidence_ref}
+
+
+def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
+    """Check `fact` against the licence's recorded facts: the id of the fact already recorded on the same
+    evidence with the same content (nothing to write), or None (write it).
+
+    The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
+    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
+    """
+    check_text("evidence_ref", fact.evidence_ref)
+    for other in existing:
+        if other.evidence_ref == fact.evidence_ref:
+            if type(other) is type(fact) and content_of(other) == content_of(fact):
+                return other.fact_id
+            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
+    if any(other.fact_id == fact.fact_id for other in existing):
+        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+    check_fact(fact, licence, existing)
+    return None
+
+
+def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]]:
+    """The event class recording `fact` and its fields (plain values: enums as their strings)."""
+    from ledger import facts as f
+
+    common: dict[str, Any] = {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
+                              "evidence_ref": fact.evidence_ref}
+    if isinstance(fact, f.OffenceEstablished):
+        speeding = fact.speeding
+        return OffenceWasEstablished, dict(
+            common, committed_on=fact.committed_on, established_on=fact.established_on, points=fact.points,
+            offence_class=fact.offence_class.value if fact.offence_class else None,
+            speeding_limit_kmh=speeding.limit_kmh if speeding else None,
+            speeding_excess_kmh=speeding.excess_kmh if speeding else None, interception=fact.interception,
+            description=fact.description, natinf=fact.natinf, established_by=fact.established_by,
+            offence_kind=fact.offence_kind, registered_on=fact.registered_on)
+    if isinstance(fact, f.StageCompleted):
+        return StageWasCompleted, dict(common, first_day=fact.first_day, last_day=fact.last_day,
+                                       case=fact.case.value, agrement=fact.agrement, place=fact.place)
+    if isinstance(fact, f.LetterNotified):
+        return LetterWasNotified, dict(common, code=fact.code.value, notified_on=fact.notified_on)
+    if isinstance(fact, f.OffenceAnnulled):
+        return OffenceWasAnnulled, dict(common, offence_id=fact.offence_id, decided_on=fact.decided_on)
+    if isinstance(fact, f.LicenceSurrendered):
+        return LicenceWasSurrendered, dict(common, surrendered_on=fact.surrendered_on)
+    return LicenceWasReissued, dict(common, obtained_on=fact.obtained_on, training=fact.training.value)
 
