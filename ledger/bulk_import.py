@@ -21,35 +21,25 @@ import's time). Many licences are written per transaction. The normal repository
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from itertools import islice
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
-from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
-from ledger.events import LicenceWasObtained
-from ledger.facts import LegalFact, LicenceRecord
-from ledger.licence import Licence, already_recorded, check_new_licence, event_of, licence_fields, licence_id
+from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rejection
+from ledger.errors import LedgerError
+from ledger.facts import LicenceRecord
+from ledger.licence import Licence, licence_id
+
+__all__ = ["BulkImporter", "ImportReport", "Rejected", "licence_events", "licence_rows", "rejection"]
 
 DEFAULT_BATCH_SIZE = 2_000  # licences per transaction (~15 k events with the synthetic population)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A licence of the input that was not written: which one, which field, why."""
-
-    licence_number: str
-    field: str
-    reason: str
 
 
 @dataclass(slots=True)
@@ -82,125 +72,82 @@ def licence_events(record: LicenceRecord) -> list[Any]:
     return events
 
 
-Row = tuple[UUID, int, str, bytes]  # originator_id, originator_version, topic, state: a stored event
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """How the mapper stores an event class: its topic, its state's keys in order, its class version."""
-
-    topic: str
-    names: tuple[str, ...]
-    class_version: int
-
-
-@cache
-def _shape(event_class: Any) -> _Shape:
-    """The state keys in the order the library's mapper writes them (`vars(event)`: the dataclass fields, minus
-    the two that become columns), then `class_version` when above 1."""
-    names = tuple(f.name for f in dataclasses.fields(event_class)
-                  if f.name not in ("originator_id", "originator_version"))
-    return _Shape(get_topic(event_class), names, getattr(event_class, "class_version", 1))
-
-
-def licence_rows(record: LicenceRecord, encode: Callable[[Any], bytes]) -> list[Row]:
-    """The stored rows `licence_events(record)` would become through the mapper, built without the aggregate.
-
-    The same decisions (`Licence.obtain`'s checks, then `already_recorded` for each fact in recording order
-    against the facts kept before it) and the same fields (`licence_fields`, `event_of`); each event's
-    timestamp is its fact's recording time. Raises `LedgerError` as `licence_events` does.
-    """
-    licence = record.licence
-    check_new_licence(licence)
-    stream = licence_id(licence.licence_number)
-    states: list[tuple[Any, dict[str, Any]]] = [(LicenceWasObtained, {
-        **licence_fields(licence), "timestamp": licence.recorded_at, "originator_topic": _LICENCE_TOPIC})]
-    kept: list[LegalFact] = []
-    for fact in sorted(record.facts, key=lambda f: f.order_key):
-        if already_recorded(fact, licence, kept) is not None:
-            continue
-        kept.append(fact)
-        event_class, values = event_of(fact)
-        values["timestamp"] = fact.recorded_at
-        states.append((event_class, values))
-    rows: list[Row] = []
-    for version, (event_class, values) in enumerate(states, start=1):
-        shape = _shape(event_class)
-        state = {name: values[name] for name in shape.names}
-        if shape.class_version > 1:
-            state["class_version"] = shape.class_version
-        rows.append((stream, version, shape.topic, encode(state)))
-    return rows
-
-
-_LICENCE_TOPIC = get_topic(Licence)
-
-
-def rejection(licence_number: str, error: LedgerError) -> Rejected:
-    """Why a licence was not written, naming the field as the API would."""
-    if isinstance(error, InvalidFact):
-        return Rejected(licence_number, error.field, error.reason)
-    if isinstance(error, EvidenceConflict):
-        return Rejected(licence_number, "evidence_ref", str(error))
-    return Rejected(licence_number, "licence", str(error))
-
-
 class BulkImporter:
     """Writes licence records into `ledger`'s store in batches of `batch_size` licences (one transaction each)."""
 
-    def __init__(self, ledger: PointsLedger, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, ledger: PointsLedger, batch_size: int = DEFAULT_BATCH_SIZE, workers: int = 1) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.ledger = ledger
         self.batch_size = batch_size
+        self.workers = workers
         recorder: Any = ledger.recorder
         self._postgres = type(recorder).__module__ == "eventsourcing.postgres"
 
     def run(
         self, records: Iterable[LicenceRecord], on_batch: Callable[[ImportReport], None] | None = None
     ) -> ImportReport:
-        """Import every record; `on_batch` is called with the running report after each committed batch."""
+        """Import every record; `on_batch` is called with the running report after each committed batch.
+
+        With `workers` > 1 and records in a sequence (a list), rows are built in that many forked processes
+        (`ledger.bulk_rows.RowBuilder`); otherwise in this one. The result is the same.
+        """
+        shared = records if isinstance(records, Sequence) and self._direct() else None
+        builder = RowBuilder(shared, self.ledger.mapper.transcoder.encode, self.workers)
         report = ImportReport()
-        iterator = iter(records)
-        while batch := list(islice(iterator, self.batch_size)):
-            self._import_batch(batch, report)
-            report.batches += 1
-            if on_batch is not None:
-                on_batch(report)
+        iterator = enumerate(records)
+        try:
+            while batch := list(islice(iterator, self.batch_size)):
+                self._import_batch(batch, report, builder)
+                report.batches += 1
+                if on_batch is not None:
+                    on_batch(report)
+        finally:
+            builder.close()
         return report
+
+    def _direct(self) -> bool:
+        """Whether rows can be built directly: the mapper only transcodes (no compression, no cipher)."""
+        return self.ledger.mapper.cipher is None and self.ledger.mapper.compressor is None
 
     # -- one batch ---------------------------------------------------------------------------------------
 
-    def _import_batch(self, batch: Sequence[LicenceRecord], report: ImportReport) -> None:
-        unique: dict[UUID, LicenceRecord] = {}
-        for record in batch:
+    def _import_batch(self, batch: Sequence[tuple[int, LicenceRecord]], report: ImportReport,
+                      builder: RowBuilder) -> None:
+        unique: dict[UUID, tuple[int, LicenceRecord]] = {}
+        for index, record in batch:
             stream = licence_id(record.licence.licence_number)
             if stream in unique:
                 report.rejected.append(Rejected(record.licence.licence_number, "licence_number",
                                                 "appears twice in the same batch; the first one was kept"))
                 continue
-            unique[stream] = record
+            unique[stream] = (index, record)
         present = self._existing(list(unique))
+        wanted = [(stream, index, record) for stream, (index, record) in unique.items() if stream not in present]
         stored: dict[UUID, list[Row]] = {}
-        for stream, record in unique.items():
-            if stream in present:
-                continue
-            try:
-                stored[stream] = self._rows(record)
-            except LedgerError as error:
-                report.rejected.append(rejection(record.licence.licence_number, error))
+        for (stream, _, _), built in zip(wanted, self._build(wanted, builder), strict=True):
+            if isinstance(built, Rejected):
+                report.rejected.append(built)
+            else:
+                stored[stream] = built
         written = self._write(stored)
         report.licences_present += len(present) + (len(stored) - len(written))
         report.licences_written += len(written)
         report.events_written += sum(len(stored[s]) for s in written)
 
-    def _rows(self, record: LicenceRecord) -> list[Row]:
-        """The record's stored rows: built directly, or through the aggregate and the mapper when the mapper
-        also compresses or encrypts (the direct path only transcodes)."""
-        mapper = self.ledger.mapper
-        if mapper.cipher is None and mapper.compressor is None:
-            return licence_rows(record, mapper.transcoder.encode)
-        stored = [mapper.to_stored_event(event) for event in licence_events(record)]
+    def _build(self, wanted: list[tuple[UUID, int, LicenceRecord]], builder: RowBuilder) -> list[Built]:
+        """Each record's stored rows or refusal: built directly, or through the aggregate and the mapper when
+        the mapper also compresses or encrypts (the direct path only transcodes)."""
+        if self._direct():
+            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted])
+        return [self._through_mapper(record) for _, _, record in wanted]
+
+    def _through_mapper(self, record: LicenceRecord) -> Built:
+        try:
+            events = licence_events(record)
+        except LedgerError as error:
+            return rejection(record.licence.licence_number, error)
+        stored = [self.ledger.mapper.to_stored_event(event) for event in events]
         return [(UUID(str(e.originator_id)), e.originator_version, e.topic, e.state) for e in stored]
 
     def _existing(self, streams: list[UUID]) -> set[UUID]:

@@ -15,7 +15,8 @@ import pytest
 
 from benchmarks.population import population
 from ledger.application import PointsLedger
-from ledger.bulk_import import BulkImporter, licence_events, licence_rows
+from ledger.bulk_import import BulkImporter, licence_events
+from ledger.bulk_rows import licence_rows
 from ledger.errors import LedgerError
 from ledger.facts import LicenceRecord
 from ledger.storage import storage_env
@@ -82,12 +83,14 @@ def _one_by_one(ledger: PointsLedger, records: list[LicenceRecord], monkeypatch:
             ledger.record(record.licence.licence_number, fact)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_a_bulk_import_folds_and_exports_exactly_like_the_facts_recorded_one_by_one(
-    kind: str, ledger_of: Any, records: list[LicenceRecord], monkeypatch: pytest.MonkeyPatch
+    kind: str, workers: int, ledger_of: Any, records: list[LicenceRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bulk, normal = ledger_of(kind), ledger_of(kind)
-    BulkImporter(bulk, batch_size=40).run(records)
+    report = BulkImporter(bulk, batch_size=40, workers=workers).run(records)
+    assert report.licences_written == len(records) and not report.rejected
     _one_by_one(normal, records, monkeypatch)
 
     for record in records:
