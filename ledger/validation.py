@@ -24,6 +24,7 @@ from ledger.facts import (
     StageCompleted,
 )
 from ledger.law import offence_catalogue
+from ledger.law.in_force import before_points_system
 from ledger.values import LetterCode, OffenceClass, StageCase, Training
 
 MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
@@ -87,7 +88,8 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
         if offence.offence_kind not in offence_catalogue.CATALOGUE:
             raise InvalidFact("kind", f"unknown offence kind {offence.offence_kind!r}: one of "
                                       f"{', '.join(offence_catalogue.known_kinds())}")
-        if offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, offence.established_on) is None:
+        if not before_points_system(offence.committed_on) and offence_catalogue.scale_of(
+                offence.offence_kind, offence.committed_on, offence.established_on) is None:
             raise InvalidFact("kind", f"{offence.offence_kind} carried no points on {offence.committed_on}")
     elif offence.speeding is not None:
         if offence.points is not None or offence.offence_class is not None:

@@ -52,7 +52,8 @@ class ScenarioError(ValueError):
     """An invalid scenario: names the file, the event and the field."""
 
     def __init__(self, source: str, where: str, field_name: str, reason: str) -> None:
-        super().__init__(f"{source}: {where}: {field_name}: {reason}")
+        place = where if field_name == where else f"{where}: {field_name}"  # never "file: file:"
+        super().__init__(f"{source}: {place}: {reason}")
         self.source = source
         self.where = where
         self.field = field_name

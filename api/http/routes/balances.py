@@ -21,9 +21,11 @@ from projections.balance import balance_as_of
 router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND},
                    route_class=AuthenticatedRoute)
 
-BalanceReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
-EligibilityReader = Annotated[Principal, Depends(require_licence_access(
-    Role.PREFECTURE, Role.AUDITOR, Role.ORGANISER, Role.DRIVER))]
+# Who reads what (the web interface applies the same tuples).
+BALANCE_READERS = (Role.PREFECTURE, Role.AUDITOR, Role.DRIVER)
+ELIGIBILITY_READERS = (Role.PREFECTURE, Role.AUDITOR, Role.ORGANISER, Role.DRIVER)
+BalanceReader = Annotated[Principal, Depends(require_licence_access(*BALANCE_READERS))]
+EligibilityReader = Annotated[Principal, Depends(require_licence_access(*ELIGIBILITY_READERS))]
 
 
 ExplainQuery = Annotated[bool, Query(description="Also the movements with rule and article, stage eligibility, "
