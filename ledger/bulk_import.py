@@ -6,7 +6,8 @@ transaction per fact). This path decides each licence's facts with the `Licence`
 aggregate's events' fields (`event_of`), then straight into the stored rows the application's mapper would
 write — the same topics, the same field order, the same transcoder, so the same bytes (tests/bulk: byte for
 byte) — without building an aggregate and its event objects (their per-event bookkeeping was half of the
-import's time). Many licences are written per transaction. The normal repository reads them back like any other stream.
+import's time; `ledger/bulk_rows.py`, docs/decisions/0053-bulk-rows.md). Many licences are written per
+transaction. The normal repository reads them back like any other stream.
 
 - **Recording time is kept.** Each event's timestamp is the fact's `recorded_at` (when the national file learnt
   it), not the time of the import: "known at" questions about the past keep their answers after a backfill.
