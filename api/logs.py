@@ -79,7 +79,7 @@ class JobLog:
                        duration_s=round(time.perf_counter() - self._started, 3), **fields)
 
     def failed(self, reason: str) -> None:
-        self._log.error("job failed", items=self.count, reason=reason,
+        self._log.info("job failed", items=self.count, reason=reason,
                         duration_s=round(time.perf_counter() - self._started, 3))
 
 

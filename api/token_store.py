@@ -300,17 +300,18 @@ class TokenStore:
         return self._known(token_id)
 
     def rotate(self, token_id: str, *, now: datetime, grace: timedelta = timedelta(0),
-               expires_at: datetime | None = None) -> tuple[IssuedToken, TokenInfo]:
+               expires_at: datetime | None = None, same_lifetime: bool = True) -> tuple[IssuedToken, TokenInfo]:
         """A successor of a usable token (same role, subject and binding) and the old token retired: revoked
         now without `grace`, else expiring at `now + grace` (never later than it already would).
 
-        The successor expires at `expires_at`, by default after the same lifetime as the old token had.
+        The successor lives as long as the old token did (`same_lifetime`), else it expires at `expires_at`
+        (None: never).
         """
         old = self._known(token_id)
         if not old.usable_at(now):
             raise TokenError(f"token {token_id!r} is {old.state_at(now)}: create a new one instead")
-        if expires_at is None and old.expires_at is not None:
-            expires_at = now + (old.expires_at - old.created_at)
+        if same_lifetime:
+            expires_at = None if old.expires_at is None else now + (old.expires_at - old.created_at)
         issued = self.create(old.role, now=now, subject=old.subject, agrement=old.agrement, licence=old.licence,
                              expires_at=expires_at, rotated_from=old.id)
         if grace <= timedelta(0):

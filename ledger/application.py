@@ -68,7 +68,8 @@ def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """The answer to a write: the fact's id, the stream's version after it, and whether it was new."""
+    """The answer to a write: the fact's id, the stream version it was recorded at, and whether it was new
+    (a retried write answers the original fact's version, whatever was recorded after it)."""
 
     licence_number: str
     fact_id: str
@@ -105,14 +106,14 @@ class PointsLedger(Application[UUID]):
                 existing.first_event.evidence_ref == licence.evidence_ref
                 and content_of(existing.licence_fact()) == content_of(licence)
             ):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number)
         try:
             self.save(aggregate)
         except IntegrityError:
             existing = self.repository.get(aggregate.id, projector_func=replay)
             if content_of(existing.licence_fact()) == content_of(licence):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number) from None
         return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
 
@@ -123,8 +124,8 @@ class PointsLedger(Application[UUID]):
                 time.sleep(retry_delay(attempt))
             aggregate = self._licence(licence_number)
             fact_id, created = aggregate.record_fact(fact)
-            if not created:
-                return Recorded(aggregate.licence_number, fact_id, aggregate.version, False)
+            if not created:  # the version the fact was recorded at, not the stream's current one
+                return Recorded(aggregate.licence_number, fact_id, version_of_fact(aggregate, fact_id), False)
             try:
                 self.save(aggregate)
             except IntegrityError:
@@ -244,6 +245,11 @@ class PointsLedger(Application[UUID]):
 
     def event_type(self, event: Any) -> str:
         return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
+
+
+def version_of_fact(aggregate: Licence, fact_id: str) -> int:
+    """The stream version of a recorded fact (the licence is version 1, its n-th fact version n + 1)."""
+    return next(fact.seq for fact in aggregate.facts() if fact.fact_id == fact_id) + 1
 
 
 class VersionedRecords:

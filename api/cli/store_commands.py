@@ -20,6 +20,8 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from api.cli.demo_licences import DemoLicence, demo_licences
 from api.clock import now_utc, today_in_paris
+from api.logs import configure_logging
+from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
 from ledger.errors import InvalidFact, LedgerError
@@ -30,6 +32,7 @@ from projections.wording import fact_summary
 
 BAD_INPUT = 2
 STORE_FAILED = 1
+APP_FACTORY = "api.http.app:create_app"
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -45,7 +48,7 @@ def open_ledger(settings: Settings) -> Iterator[PointsLedger]:
     except InvalidFact as error:
         fail(f"{error.field}: {error.reason} (POINTS_LEDGER_DATABASE_URL)", BAD_INPUT)
     try:
-        ledger = PointsLedger(env)
+        ledger = ObservedLedger(env)
     except (PersistenceError, psycopg.Error, OSError) as error:
         fail(f"database_url: cannot open the store: {one_line(error)}", STORE_FAILED)
     try:
@@ -67,18 +70,37 @@ def one_line(error: BaseException) -> str:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (default: 8000).", min=1, max=65535)] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: POINTS_LEDGER_HOST, "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: POINTS_LEDGER_PORT, 8000).",
+                                             min=1, max=65535)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: POINTS_LEDGER_WORKERS, 1); "
+                                                     "each opens POINTS_LEDGER_POOL_SIZE connections.",
+                                                min=1, max=64)] = None,
 ) -> None:
-    """Run the HTTP service (uvicorn) on the configured store."""
+    """Run the HTTP service (uvicorn) on the configured store, with /metrics on its own listener."""
     import uvicorn
 
-    from api.http.app import create_app
+    from api import metrics
 
     settings = get_settings()
     with open_ledger(settings):
         pass  # fail here, in one line, rather than inside uvicorn's startup with a traceback
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    workers = workers or settings.workers
+    configure_logging(settings.log_format, settings.log_level or "info")
+    multiprocess_dir = metrics.prepare_multiprocess(workers)
+    try:
+        if settings.metrics_port:
+            try:
+                metrics.serve_metrics(settings.metrics_host, settings.metrics_port, multiprocess_dir)
+            except OSError as error:
+                fail(f"metrics_port: cannot listen on {settings.metrics_host}:{settings.metrics_port} "
+                     f"({error.strerror or error}; POINTS_LEDGER_METRICS_PORT=0 turns /metrics off)", STORE_FAILED)
+        # An import string and a factory: each worker process builds its own app, ledger and pool.
+        uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
+                    workers=workers, access_log=False, log_level=settings.log_level or "info")
+    finally:
+        metrics.remove_multiprocess(multiprocess_dir)
 
 
 # -- demo -------------------------------------------------------------------------------------------------
