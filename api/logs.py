@@ -34,9 +34,22 @@ def configure_logging(log_format: LogFormat = "text", level: str = "info") -> No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
+
+
+class _StderrLogger:
+    """Writes each rendered line to the current `sys.stderr` in one call (so concurrent lines never interleave
+    within a line, and a replaced stderr — a test's capture, a redirection — is honoured)."""
+
+    def __init__(self, *_: Any) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+
+    debug = info = warning = error = critical = exception = msg
 
 
 def logger(**context: Any) -> Any:

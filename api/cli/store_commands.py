@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from api.cli.demo_licences import DemoLicence, demo_licences
 from api.clock import now_utc, today_in_paris
-from api.logs import configure_logging
+from api.logs import configure_logging, logger
 from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
@@ -90,17 +90,31 @@ def serve(
     configure_logging(settings.log_format, settings.log_level or "info")
     multiprocess_dir = metrics.prepare_multiprocess(workers)
     try:
-        if settings.metrics_port:
-            try:
-                metrics.serve_metrics(settings.metrics_host, settings.metrics_port, multiprocess_dir)
-            except OSError as error:
-                fail(f"metrics_port: cannot listen on {settings.metrics_host}:{settings.metrics_port} "
-                     f"({error.strerror or error}; POINTS_LEDGER_METRICS_PORT=0 turns /metrics off)", STORE_FAILED)
+        _start_metrics(settings, multiprocess_dir)
         # An import string and a factory: each worker process builds its own app, ledger and pool.
         uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
                     workers=workers, access_log=False, log_level=settings.log_level or "info")
     finally:
         metrics.remove_multiprocess(multiprocess_dir)
+
+
+def _start_metrics(settings: Settings, multiprocess_dir: Path | None) -> None:
+    """The /metrics listener. A port the operator chose must work (else exit 1); the default one may be taken
+    by another service on the host: then a warning, and the service runs without it."""
+    from api import metrics
+
+    if not settings.metrics_port:
+        return
+    where = f"{settings.metrics_host}:{settings.metrics_port}"
+    try:
+        metrics.serve_metrics(settings.metrics_host, settings.metrics_port, multiprocess_dir)
+    except OSError as error:
+        reason = f"cannot listen on {where} ({error.strerror or error})"
+        if "metrics_port" in settings.model_fields_set:
+            fail(f"metrics_port: {reason}; POINTS_LEDGER_METRICS_PORT=0 turns /metrics off", STORE_FAILED)
+        logger().warning("metrics unavailable", reason=reason, hint="set POINTS_LEDGER_METRICS_PORT")
+        return
+    logger().info("metrics listening", url=f"http://{where}/metrics")
 
 
 # -- demo -------------------------------------------------------------------------------------------------

@@ -13,7 +13,16 @@ from fastapi import FastAPI
 
 from api.http.errors import register_error_handlers
 from api.http.request_log import RequestLog
-from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
+from api.http.routes import (
+    audit,
+    balances,
+    history,
+    licences,
+    reconciliation,
+    reports,
+    simulate,
+    token_audit,
+)
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
@@ -70,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
-    for module in (licences, balances, history, audit, simulate, reconciliation, reports):
+    for module in (licences, balances, history, audit, token_audit, simulate, reconciliation, reports):
         app.include_router(module.router)
     return app
