@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import structlog
 
 LogFormat = Literal["text", "json"]
 LOGGER_NAME = "points_ledger"
+T = TypeVar("T")
 
 
 def configure_logging(log_format: LogFormat = "text", level: str = "info") -> None:
@@ -75,6 +76,7 @@ class JobLog:
         self._started = time.perf_counter()
         self._next = self._every
         self.count = 0
+        self.totals: dict[str, Any] = {}  # added to the end line
 
     def start(self, **fields: Any) -> None:
         self._log.info("job started", **fields)
@@ -87,9 +89,15 @@ class JobLog:
             self._log.info("job progress", items=count, elapsed_s=round(time.perf_counter() - self._started, 3),
                            **fields)
 
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """`items`, advancing the job by one for each."""
+        for count, item in enumerate(items, start=1):
+            self.advance(count)
+            yield item
+
     def end(self, **fields: Any) -> None:
         self._log.info("job finished", items=self.count,
-                       duration_s=round(time.perf_counter() - self._started, 3), **fields)
+                       duration_s=round(time.perf_counter() - self._started, 3), **self.totals, **fields)
 
     def failed(self, reason: str) -> None:
         self._log.info("job failed", items=self.count, reason=reason,

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from api.cli.demo_licences import DemoLicence, demo_licences
 from api.clock import now_utc, today_in_paris
-from api.logs import configure_logging, logger
+from api.logs import configure_logging, job, logger
 from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
@@ -163,7 +163,7 @@ def export(
                                              metavar="FILE", dir_okay=False)] = None,
 ) -> None:
     """Write every event of every licence as JSON lines, in recording order."""
-    with open_ledger(get_settings()) as ledger:
+    with open_ledger(get_settings()) as ledger, job("export", out=str(out or "stdout")) as log:
         if out is None:
             count = export_events(ledger, sys.stdout)
             sys.stdout.flush()
@@ -173,6 +173,7 @@ def export(
                     count = export_events(ledger, stream)
             except OSError as error:
                 fail(f"out: cannot write {out}: {error.strerror or error}", BAD_INPUT)
+        log.count = count
         typer.echo(f"exported {count} events", err=True)
 
 
@@ -193,11 +194,12 @@ def import_(
 ) -> None:
     """Write the events of an export into the configured store (idempotent: present events are skipped)."""
     lines = _read_lines(source)
-    with open_ledger(get_settings()) as ledger:
+    with open_ledger(get_settings()) as ledger, job("import", file=source) as log:
         try:
-            report = import_lines(ledger, lines)
+            report = import_lines(ledger, log.counted(lines))
         except InvalidFact as error:
             fail(f"{source if source != '-' else 'stdin'}: {error}; nothing was written", BAD_INPUT)
+        log.totals.update(written=report.written, skipped=report.skipped)
     typer.echo(f"read {report.read} events: {report.written} written, {report.skipped} already present, "
                f"{report.licences} licences written to")
 
