@@ -72,9 +72,8 @@ def read_model_lag(ledger: PointsLedger) -> int | None:
                      (f'"{datastore.schema}"."{DEFAULT_NAME}_tracking"',))
         row = curs.fetchone()
     if row is None or row["tracking"] is None:
-        return None
-    position = BalanceReadModel(ledger).position()
-    return max((ledger.recorder.max_notification_id() or 0) - position, 0)
+        return None  # never create the read model's tables from here: its absence is the answer
+    return BalanceReadModel(ledger).status().lag
 
 
 def sample(ledger: PointsLedger) -> None:

@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.http import ui
 from api.http.errors import register_error_handlers
 from api.http.request_log import RequestLog
 from api.http.routes import (
     audit,
     balances,
+    batch,
     history,
     licences,
     reconciliation,
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Event-sourced ledger of French driving-licence points, with as-of-date balances explained.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.http.ui.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     configure_logging(settings.log_format, settings.log_level or "info")
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
-    for module in (licences, balances, history, audit, token_audit, simulate, reconciliation, reports):
+    for module in (licences, batch, balances, history, audit, token_audit, simulate, reconciliation, reports):
         app.include_router(module.router)
+    ui.install(app, settings.session_secret)
     return app
