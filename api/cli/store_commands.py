@@ -22,6 +22,7 @@ from api.cli.demo_licences import DemoLicence, demo_licences
 from api.clock import now_utc, today_in_paris
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
+from ledger.bulk_import import DEFAULT_BATCH_SIZE
 from ledger.errors import InvalidFact, LedgerError
 from ledger.storage import storage_env
 from ledger.transfer import export_events, import_lines
@@ -154,8 +155,23 @@ def _read_lines(source: str) -> list[str]:
 
 def import_(
     source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="An export; '-' or nothing reads stdin.")] = "-",
+    bulk: Annotated[bool, typer.Option("--bulk", help="FILE is a national backfill (docs/formats/backfill.md), "
+                                                      "written by binary COPY; resumable.")] = False,
+    backfill_format: Annotated[str | None, typer.Option("--format", help="With --bulk: jsonl or csv (default: from "
+                                                                         "the file's suffix).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="With --bulk: licences per "
+                                                                        "transaction.")] = DEFAULT_BATCH_SIZE,
 ) -> None:
-    """Write the events of an export into the configured store (idempotent: present events are skipped)."""
+    """Write the events of an export into the configured store (idempotent: present events are skipped).
+
+    With --bulk, FILE is a backfill of facts instead (see docs/formats/backfill.md)."""
+    if bulk:
+        if source == "-":
+            fail("--bulk: name the backfill file (its size drives the progress bar)", BAD_INPUT)
+        from api.cli.bulk_commands import bulk_import
+
+        bulk_import(Path(source), backfill_format, batch_size)
+        return
     lines = _read_lines(source)
     with open_ledger(get_settings()) as ledger:
         try:
