@@ -70,7 +70,8 @@ def catch_up() -> None:
             licences += page.licences
             bar.update(task, completed=min(events, state.lag), detail=f"{licences} licence(s) refolded")
         bar.update(task, completed=state.lag)
-    console.print(f"read model at position {model.position()}: {events} event(s), {licences} licence(s) projected")
+        position = model.position()
+    console.print(f"read model at position {position}: {events} event(s), {licences} licence(s) projected")
 
 
 @read_model_app.command("rebuild")
