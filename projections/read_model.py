@@ -124,6 +124,8 @@ class BalanceReadModel:
         0: the next catch-up projects everything again rather than mixing rows of two shapes.
         """
         with self._datastore.transaction(commit=True) as curs:
+            # Two processes creating the same tables at once race on the catalog: one at a time.
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._datastore.schema}.{self.name}",))
             curs.execute("SELECT 1 FROM information_schema.tables t WHERE t.table_schema = %s AND t.table_name = %s "
                          "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = "
                          "t.table_schema AND c.table_name = t.table_name AND c.column_name = 'adm_balance')",
