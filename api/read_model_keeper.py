@@ -1,4 +1,5 @@
-"""`serve` keeps the balance read model caught up in the background (PostgreSQL; on SQLite reports fold).
+"""`serve` keeps the balance read model and the fact index caught up in the background (PostgreSQL; on SQLite
+the reports fold and the audits scan).
 
 A daemon thread catches up one page at a time while there is something to project, then waits `every` seconds
 (writes average about 1.2 facts per second nationally: a second of lag is the price of never blocking a write).
@@ -14,6 +15,7 @@ import threading
 from typing import Any
 
 from ledger.application import PointsLedger
+from ledger.fact_index import FactIndex
 from projections.read_model import BalanceReadModel
 
 EVERY_S = 1.0
@@ -26,8 +28,9 @@ class ReadModelKeeper:
 
     def __init__(self, ledger: PointsLedger, every: float = EVERY_S) -> None:
         recorder: Any = ledger.recorder
-        self.model = (BalanceReadModel(ledger) if type(recorder).__module__ == "eventsourcing.postgres"
-                      else None)
+        postgres = type(recorder).__module__ == "eventsourcing.postgres"
+        self.model = BalanceReadModel(ledger) if postgres else None
+        self.index = FactIndex(ledger) if postgres else None
         self._every = every
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="read-model-keeper", daemon=True)
@@ -44,6 +47,8 @@ class ReadModelKeeper:
             try:
                 self.model.create_tables()
                 while not self._stopped.is_set() and self.model.catch_up(max_pages=1).events:
+                    pass
+                while not self._stopped.is_set() and self.index is not None and self.index.catch_up(max_pages=1)[1]:
                     pass
             except Exception as error:  # best effort: the next round retries, the reports fall back to folding
                 _log.warning("read model catch-up skipped: %s", " ".join(str(error).split()))

@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.cli.store_commands import BAD_INPUT, fail, open_ledger
 from api.settings import get_settings
 from ledger.application import PointsLedger
-from projections.read_model import BalanceReadModel
+from ledger.fact_index import FactIndex
+from projections.read_model import BalanceReadModel, read_model_lag
 from projections.read_model import Progress as Done
 from projections.read_model_rebuild import PartitionRunner
 
@@ -53,13 +54,16 @@ def status() -> None:
     """The read model's position, the ledger's last event and the lag between them (events not reflected)."""
     with _model() as model:
         state = model.status()
+        indexed = FactIndex(model.ledger).position()
     typer.echo(f"read model {state.name}: position {state.position}, ledger head {state.head}, lag {state.lag} "
                f"event(s) ({'current' if state.current else 'behind: run points-ledger read-model catch-up'})")
+    typer.echo(f"fact index: position {indexed}, lag {read_model_lag(indexed, state.head)} event(s)")
 
 
 @read_model_app.command("catch-up")
 def catch_up() -> None:
-    """Project every event recorded after the read model's position (resumable: a page at a time)."""
+    """Project every event recorded after the read model's position, then index the facts (the audit queries'
+    side table); resumable: a page at a time."""
     console = Console(stderr=True)
     with _model() as model, _bar(console) as bar:
         state = model.status()
@@ -71,6 +75,10 @@ def catch_up() -> None:
             bar.update(task, completed=min(events, state.lag), detail=f"{licences} licence(s) refolded")
         bar.update(task, completed=state.lag)
         position = model.position()
+        index = FactIndex(model.ledger)
+        index_task = bar.add_task("Indexing facts", total=read_model_lag(index.position(), state.head), detail="")
+        while indexed := index.catch_up(max_pages=1)[1]:
+            bar.advance(index_task, indexed)
     console.print(f"read model at position {position}: {events} event(s), {licences} licence(s) projected")
 
 
