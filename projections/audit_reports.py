@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
+from ledger.fact_index import audit_events as indexed_audit_events
 from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.reconciliation.classify import LicenceFile, MissingStage
@@ -99,7 +100,8 @@ def recorded_by_page(
 ) -> tuple[list[RecordedFact], int | None]:
     """One page of the facts `recorder` entered in [since, until]; the position to continue from, or None."""
     numbers = _LicenceNumbers(ledger)
-    page, following = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after, limit=limit)
+    page, following, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=limit)
     return [_recorded_fact(ledger, numbers, position, event) for position, event in page], following
 
 
@@ -110,8 +112,8 @@ def facts_recorded_by(
     numbers = _LicenceNumbers(ledger)
     after: int | None = 0
     while after is not None:
-        page, after = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after,
-                                          limit=AUDIT_PAGE)
+        page, after, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=AUDIT_PAGE)
         for position, event in page:
             yield _recorded_fact(ledger, numbers, position, event)
 

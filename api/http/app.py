@@ -28,6 +28,7 @@ from api.http.routes import (
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
+from api.read_model_keeper import ReadModelKeeper
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.storage import storage_env
@@ -57,9 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ledger = ledger
         app.state.tokens = tokens
         sampler = Sampler(ledger).start()
+        keeper = ReadModelKeeper(ledger).start()  # PostgreSQL: the read model follows the writes
         try:
             yield
         finally:
+            keeper.stop()
             sampler.stop()
             tokens.close()
             ledger.close()

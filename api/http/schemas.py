@@ -232,6 +232,7 @@ class EventView(BaseModel):
 class EventPage(BaseModel):
     events: list[EventView]
     next_after: int | None = Field(description="Pass as `after` to read the next page; null at the end.")
+    source: str = Field(default="", description="What was read: the fact index (at which position) or the log.")
 
 
 class ExpectationResultView(BaseModel):
