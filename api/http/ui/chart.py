@@ -17,6 +17,7 @@ from projections.timeline import Timeline
 WIDTH, HEIGHT = 920, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 20, 44
 MAX_POINTS = 12
+FUTURE = timedelta(days=3 * 365)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,11 @@ class _Scale:
 
 
 def _range(legal: Timeline, administrative: Timeline, chosen: date) -> tuple[date, date]:
+    """From the licence (or the chosen date, if earlier) to the last change, at most `FUTURE` past the chosen
+    date: the far future the law already schedules (a ten-year return) would squeeze the history."""
+    horizon = max(chosen, legal.obtained_on) + FUTURE
     days = [*legal.state_days, *administrative.state_days, chosen, legal.obtained_on]
-    start, last = min(days), max(days)
+    start, last = min(days), min(max(days), horizon)
     margin = timedelta(days=max(30, (last - start).days // 25))
     return start, last + margin
 
@@ -147,7 +151,7 @@ def build_chart(legal: Timeline, administrative: Timeline, chosen: date, facts: 
     start, end = _range(legal, administrative, chosen)
     scale = _Scale(start, end)
     last_of_day = {m.on for m in legal.movements}
-    points = tuple(_point(scale, legal, administrative, day) for day in sorted(last_of_day))
+    points = tuple(_point(scale, legal, administrative, day) for day in sorted(last_of_day) if day <= end)
     markers = tuple(Marker(scale.x(f.on), f.on, f.kind, f.label) for f in facts if start <= f.on <= end)
     return Chart(
         width=WIDTH, height=HEIGHT,

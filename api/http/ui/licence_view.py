@@ -64,8 +64,10 @@ def fact_text(entry: FactEntry) -> str:
                f"{wording.short_date(dates.get('established_on'))}"
         return f"{text} ({when})"
     if kind == "stage":
-        return (f"Stage du {wording.short_date(dates.get('first_day'))} au {wording.short_date(dates.get('last_day'))}"
-                + (f", {details['place']}" if details.get("place") else ""))
+        case = wording.label(wording.STAGE_CASES, _value(details.get("case", "")))
+        place = f", {details['place']}" if details.get("place") else ""
+        return (f"Stage {case} du {wording.short_date(dates.get('first_day'))} au "
+                f"{wording.short_date(dates.get('last_day'))}{place}")
     if kind == "letter":
         code = _value(details.get("code", ""))
         letter = wording.label(wording.LETTERS, code)
@@ -77,7 +79,7 @@ def fact_text(entry: FactEntry) -> str:
         return f"Permis remis le {wording.short_date(dates.get('surrendered_on'))}"
     if kind in ("licence", "reissue"):
         what = "Permis délivré" if kind == "licence" else "Nouveau permis obtenu"
-        training = _value(details.get("training", ""))
+        training = wording.label(wording.TRAININGS, _value(details.get("training", "")))
         return f"{what} le {wording.short_date(dates.get('obtained_on'))}" + (f" ({training})" if training else "")
     return wording.label(wording.FACT_KINDS, kind)
 

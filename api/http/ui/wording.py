@@ -85,6 +85,8 @@ RECONCILIATION_KINDS = {
 }
 
 EVENT_TYPES = FACT_KINDS
+TRAININGS = {"traditional": "formation traditionnelle", "aac": "apprentissage anticipé de la conduite"}
+STAGE_CASES = {"voluntary": "volontaire", "mandatory": "obligatoire (lettre 48N)"}
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
