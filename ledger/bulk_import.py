@@ -14,7 +14,7 @@ back like any other stream.
 - **PostgreSQL**: the batch is written with `COPY … (FORMAT BINARY)` into the application's events table, inside
   a transaction that takes the same `EXCLUSIVE` table lock and sends the same `NOTIFY` as the library's recorder,
   so notification ids still follow commit order and tailing readers (projections) never skip an event. Other
-  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/bulk-import.md.
+  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/0006-bulk-import.md.
 """
 
 from __future__ import annotations

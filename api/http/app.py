@@ -13,10 +13,13 @@ from fastapi import FastAPI
 
 from api.http import ui
 from api.http.errors import register_error_handlers
-from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
+from api.http.request_log import RequestLog
+from api.http.routes import audit, balances, batch, history, licences, reconciliation, reports, simulate
+from api.logs import configure_logging
+from api.metrics import Sampler
+from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
-from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
 DESCRIPTION = """
@@ -29,19 +32,25 @@ Errors always read `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service on the store named by `settings.database_url` (one `PointsLedger` per process)."""
+    """Build the service on the store named by `settings.database_url` (one `PointsLedger` per process).
+
+    Also the factory `serve` hands to uvicorn by its import string (`api.http.app:create_app`), so that each
+    worker process builds its own app, its own ledger and its own pool from the environment.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         env = storage_env(settings.database_url, pool_size=settings.pool_size)
-        ledger = PointsLedger(env)
-        tokens = TokenStore(env, pool_size=settings.pool_size)
+        ledger = ObservedLedger(env)
+        tokens = TokenStore.for_ledger(ledger)  # the ledger's pool: one pool per process (decision 0070)
         app.state.ledger = ledger
         app.state.tokens = tokens
+        sampler = Sampler(ledger).start()
         try:
             yield
         finally:
+            sampler.stop()
             tokens.close()
             ledger.close()
 
@@ -55,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    configure_logging(settings.log_format, settings.log_level)
+    app.add_middleware(RequestLog)
     register_error_handlers(app)
 
     @app.get("/health", tags=["service"])
@@ -62,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
-    for module in (licences, balances, history, audit, simulate, reconciliation, reports):
+    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports):
         app.include_router(module.router)
     ui.install(app, settings.session_secret)
     return app

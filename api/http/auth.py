@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import LicenceNumber, TokenStoreDep, get_token_store
 from api.http.errors import ApiError
+from api.logs import bind_request
 from api.token_store import Role, TokenStore
 
 __all__ = ["AuthenticatedRoute", "Principal", "Role", "authenticate_token", "check_licence", "check_role",
@@ -104,7 +105,10 @@ def current_principal(
 ) -> Principal:
     """The caller: the one `AuthenticatedRoute` found before the body was read, else authenticated now."""
     principal = getattr(request.state, "principal", None)
-    return principal if isinstance(principal, Principal) else authenticate(store, credentials)
+    if not isinstance(principal, Principal):
+        principal = authenticate(store, credentials)
+        request.state.principal = principal  # for the request's log line
+    return principal
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
@@ -126,7 +130,10 @@ class AuthenticatedRoute(APIRoute):
 
         async def authenticated_first(request: Request) -> Response:
             credentials = await bearer(request)
-            request.state.principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            request.state.principal = principal
+            # Every later line of this request (the facts it records) names the caller.
+            bind_request(subject=principal.subject, role=principal.role.value, token_id=principal.token_id)
             return await handler(request)
 
         return authenticated_first

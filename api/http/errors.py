@@ -18,10 +18,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.metrics import REFUSALS
 from ledger.errors import (
     ConcurrencyConflict,
     EvidenceConflict,
@@ -64,6 +67,8 @@ class ApiError(Exception):
 
 def error_response(status_code: int, loc: Sequence[str | int], msg: str, type_: str,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
+    if 400 <= status_code < 500:
+        REFUSALS.labels(reason=type_).inc()
     body = {"detail": [{"loc": list(loc), "msg": msg, "type": type_}]}
     return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
 
@@ -104,11 +109,20 @@ def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return error_response(409, loc, str(exc), kind)
 
 
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 422 answer for a request that does not fit its schema, counted as a refusal."""
+    assert isinstance(exc, RequestValidationError)
+    REFUSALS.labels(reason="validation_error").inc()
+    return await request_validation_exception_handler(request, exc)
+
+
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's own errors (404 route, 405 method…), reshaped when their detail is a string."""
     assert isinstance(exc, StarletteHTTPException)
     detail: Any = exc.detail
     if isinstance(detail, list):
+        if 400 <= exc.status_code < 500:
+            REFUSALS.labels(reason="http_error").inc()
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return error_response(exc.status_code, ["request"], str(detail), kind, exc.headers)
@@ -122,6 +136,7 @@ def register_error_handlers(app: FastAPI) -> None:
     for conflict in (EvidenceConflict, LicenceAlreadyExists, ConcurrencyConflict):
         app.add_exception_handler(conflict, _conflict)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

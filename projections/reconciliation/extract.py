@@ -1,4 +1,4 @@
-"""Read a préfecture extract (shared/formats/prefecture-extract.md) into typed rows, one at a time.
+"""Read a préfecture extract (docs/formats/prefecture-extract.md) into typed rows, one at a time.
 
 The extract is what the préfecture's file (the FNPC) believes on a date; it can be millions of lines, so it
 is read as a stream: `open_extract(lines)` checks the header at once (a file whose header lacks a required
