@@ -167,3 +167,20 @@ def test_today_is_the_default_date(page: Page, demo: Demo) -> None:
     sign_in(page, demo.prefecture, f"/ui/licences/{STANDARD}")
     value = page.get_by_label("Date", exact=True).input_value()
     assert date.fromisoformat(value) == today_in_paris()
+
+
+def test_signing_in_and_choosing_a_day_work_with_the_keyboard_alone(page: Page, demo: Demo) -> None:
+    page.goto(f"/ui/?next=/ui/licences/{STANDARD}")
+    for _ in range(10):  # skip link, site name… until the token field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "token":
+            break
+    assert page.evaluate("document.activeElement.name") == "token"
+    page.keyboard.type(demo.prefecture)
+    page.keyboard.press("Enter")
+    expect(page.locator("#balance")).to_have_count(1)
+    focused = []
+    for _ in range(25):  # the date field has a stop per part (day, month, year)
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert {"on", "mode", "known_at"} <= set(focused), focused

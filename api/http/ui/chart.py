@@ -119,17 +119,20 @@ def _step_path(timeline: Timeline, scale: _Scale, start: date, end: date) -> str
 
 
 def _differences(legal: Timeline, administrative: Timeline, scale: _Scale, end: date) -> tuple[Band, ...]:
-    """Where the two readings give another balance or status: from a change day to the next one."""
+    """Where the two readings give another balance or status, in periods (adjacent change days joined)."""
     days = sorted({*legal.state_days, *administrative.state_days})
-    bands: list[Band] = []
+    periods: list[tuple[date, date]] = []  # [start, until): `until` is the first day they agree again
     for i, day in enumerate(days):
         a, b = legal.state_on(day), administrative.state_on(day)
         if (a.balance, a.status) == (b.balance, b.status):
             continue
         until = days[i + 1] if i + 1 < len(days) else end
-        x = scale.x(day)
-        bands.append(Band(x, max(scale.x(until) - x, 1.5), day, until - timedelta(days=1)))
-    return tuple(bands)
+        if periods and periods[-1][1] == day:
+            periods[-1] = (periods[-1][0], until)
+        else:
+            periods.append((day, until))
+    return tuple(Band(scale.x(start), max(scale.x(until) - scale.x(start), 1.5), start, until - timedelta(days=1))
+                 for start, until in periods)
 
 
 def _year_ticks(scale: _Scale, start: date, end: date) -> tuple[Tick, ...]:

@@ -31,6 +31,9 @@ RULES = {
     "invalidation": "Invalidation (lettre 48SI)",
     "forty_eight_si_void": "Lettre 48SI sans effet (solde positif)",
     "forty_eight_si_repeated": "Lettre 48SI répétée",
+    "points_system_start": "Entrée en vigueur du permis à points (1er juillet 1992)",
+    "offence_before_points_system": "Infraction antérieure au permis à points (sans retrait)",
+    "stage_before_points_system": "Stage antérieur au permis à points (sans effet)",
 }
 
 FORECAST_KINDS = {
