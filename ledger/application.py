@@ -70,6 +70,17 @@ class PointsLedger(Application[UUID]):
 
     name = "PointsLedger"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass (e.g. the service's `ObservedLedger`) is the same ledger: same name, so the same tables.
+
+        The library names an application after its class, and on PostgreSQL the events table after the name:
+        without this a subclass would read and write `observedledger_events`, an empty ledger of its own.
+        """
+        explicit = "name" in cls.__dict__
+        super().__init_subclass__(**kwargs)
+        if not explicit:
+            cls.name = PointsLedger.name
+
     def __init__(self, env: dict[str, str] | None = None, *, record_cache_size: int = 4096,
                  licence_cache_size: int = 4096) -> None:
         if env is not None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
-from ledger.facts import Fact, LetterNotified
+from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.reconciliation.classify import LicenceFile, MissingStage
 from projections.reconciliation.explanations import restoring_movements, zero_since
@@ -88,7 +88,7 @@ class _LicenceNumbers:
 
 def _recorded_fact(ledger: PointsLedger, numbers: _LicenceNumbers, position: int, event: Any) -> RecordedFact:
     number = event.licence_number if isinstance(event, LicenceWasObtained) else numbers.number(event.originator_id)
-    fact: Fact = event.as_fact()
+    fact: AnyFact = event.as_fact()
     return RecordedFact(position, event.timestamp, fact.recorded_by, number, ledger.event_type(event), fact.fact_id,
                         fact.evidence_ref, fact_summary(fact))
 

@@ -19,6 +19,7 @@ import typer
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from api.cli.demo_licences import DemoLicence, demo_licences
+from api.cli.progress import import_progress
 from api.clock import now_utc, today_in_paris
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
@@ -167,28 +168,33 @@ def export(
         typer.echo(f"exported {count} events", err=True)
 
 
-def _read_lines(source: str) -> list[str]:
+@contextmanager
+def _opened(source: str) -> Iterator[TextIO]:
+    """The export to read, as a stream of lines (standard input for '-')."""
     if source == "-":
-        stream: TextIO = sys.stdin
-        return stream.read().splitlines()
+        yield sys.stdin
+        return
     try:
-        return Path(source).read_text(encoding="utf-8").splitlines()
+        with Path(source).open(encoding="utf-8") as stream:
+            yield stream
     except OSError as error:
         fail(f"file: cannot read {source}: {error.strerror or error}", BAD_INPUT)
-    except UnicodeDecodeError as error:
-        fail(f"file: {source} is not UTF-8 text ({error.reason})", BAD_INPUT)
 
 
 def import_(
     source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="An export; '-' or nothing reads stdin.")] = "-",
 ) -> None:
-    """Write the events of an export into the configured store (idempotent: present events are skipped)."""
-    lines = _read_lines(source)
-    with open_ledger(get_settings()) as ledger:
+    """Write the events of an export into the configured store, in one transaction: every line is checked as the
+    API checks a fact, and one refused line writes nothing. Idempotent: present events are skipped."""
+    name = source if source != "-" else "stdin"
+    total = Path(source).stat().st_size if source != "-" and Path(source).is_file() else None
+    with open_ledger(get_settings()) as ledger, _opened(source) as stream, import_progress(total) as progress:
         try:
-            report = import_lines(ledger, lines)
+            report = import_lines(ledger, stream, lambda _lines: progress(stream))
         except InvalidFact as error:
-            fail(f"{source if source != '-' else 'stdin'}: {error}; nothing was written", BAD_INPUT)
+            fail(f"{name}: {error}; nothing was written", BAD_INPUT)
+        except UnicodeDecodeError as error:
+            fail(f"file: {name} is not UTF-8 text ({error.reason}); nothing was written", BAD_INPUT)
     typer.echo(f"read {report.read} events: {report.written} written, {report.skipped} already present, "
                f"{report.licences} licences written to")
 

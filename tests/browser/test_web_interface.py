@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 from playwright.sync_api import Page, expect
 
-from api.clock import today_in_paris
+from api.clock import now_utc, today_in_paris
 from tests.browser.conftest import INVALIDATED, STANDARD, Demo, sign_in
 
 STAGE_LAST_DAY = "2025-03-14"  # the demo's voluntary stage: 13-14 March 2025, effective the day after
@@ -22,6 +24,13 @@ def api_get(demo: Demo, path: str, token: str) -> dict[str, object]:
     with urllib.request.urlopen(request, timeout=30) as response:
         answer: dict[str, object] = json.load(response)
         return answer
+
+
+def api_post(demo: Demo, path: str, token: str, body: dict[str, object]) -> None:
+    request = urllib.request.Request(demo.service.url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
 
 
 def show_day(page: Page, day: str) -> None:
@@ -54,9 +63,22 @@ def test_the_page_reads_on_mode_and_known_at_from_its_query(page: Page, demo: De
     sign_in(page, demo.auditor, f"/ui/licences/{INVALIDATED}?on=2023-02-01&mode=administrative")
     expect(page.locator("#status")).to_have_text("invalidé")
     expect(page.get_by_label("Lecture du droit")).to_have_value("administrative")
-    page.goto(f"/ui/licences/{INVALIDATED}?on=2023-02-01&known_at=2000-01-01")
+    number = f"KNOWN{uuid4().hex[:8].upper()}"
+    api_post(demo, "/licences", demo.prefecture, {"number": number, "obtained_on": "2010-01-04",
+                                                  "evidence_ref": f"ANTS-{number}"})
+    time.sleep(0.05)
+    before_offence = now_utc().isoformat(timespec="microseconds").replace("+00:00", "Z")
+    time.sleep(0.05)
+    api_post(demo, f"/licences/{number}/offences", demo.prefecture, {
+        "committed_on": "2024-03-02", "established_on": "2024-03-20", "points": 4, "class": "C4",
+        "evidence_ref": f"PV-{number}"})
+    page.goto(f"/ui/licences/{number}?on=2024-06-01")
+    expect(page.locator("#balance")).to_have_text("8")
+    page.get_by_label("Ce que le registre savait le").fill(before_offence)
+    page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_role("heading", name="Ce que le registre savait le")).to_be_visible()
-    expect(page.locator("#balance-now")).to_have_text("0")
+    expect(page.locator("#balance")).to_have_text("12")
+    expect(page.locator("#balance-now")).to_have_text("8")
 
 
 def test_the_chart_has_a_point_for_each_day_of_the_history(page: Page, demo: Demo) -> None:

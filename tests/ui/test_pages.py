@@ -113,7 +113,7 @@ def test_each_role_sees_in_the_pages_what_the_api_shows_it(site: Site, who: str)
 
 
 @pytest.mark.parametrize("query", ["", "?on=2025-03-14", "?on=2025-03-15", "?on=2023-02-01&mode=administrative",
-                                   "?on=2025-03-15&known_at=2000-01-01", "?on=1990-01-01"])
+                                   f"?on=2025-03-15&known_at={TODAY.year + 10}-01-01", "?on=1990-01-01"])
 def test_the_page_shows_the_api_s_balance_ceiling_and_status(site: Site, query: str) -> None:
     api = TestClient(site.app)
     bearer = {"Authorization": f"Bearer {site.tokens['auditor']}"}
@@ -125,6 +125,17 @@ def test_the_page_shows_the_api_s_balance_ceiling_and_status(site: Site, query: 
         assert figure(html, "ceiling") == str(expected["ceiling"])
         statuses = {"valid": "valide", "invalidated": "invalidé", "not_obtained": "pas encore délivré"}
         assert figure(html, "status") == statuses[expected["status"]]
+
+
+def test_a_moment_before_the_licence_was_recorded_is_a_404_page_as_in_the_api(site: Site) -> None:
+    api = TestClient(site.app)
+    bearer = {"Authorization": f"Bearer {site.tokens['auditor']}"}
+    query = "?on=2025-03-15&known_at=2000-01-01"
+    assert api.get(f"/licences/{STANDARD}/balance{query}", headers=bearer).status_code == 404
+    browser = site.signed_in("auditor")
+    for path in (f"/ui/licences/{STANDARD}{query}", f"/ui/licences/{STANDARD}/releve.pdf{query}"):
+        page = browser.get(path)
+        assert page.status_code == 404 and "ne connaissait pas encore" in page.text
 
 
 def test_the_default_date_is_today_at_the_edge(site: Site) -> None:

@@ -1,26 +1,9 @@
-"""The interface names every rule and anomaly of the law engine in French, and links articles to Légifrance."""
+"""The interface's French words (the rules' own wording comes from ledger/law/vocabulary.py), and article links."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import projections.timeline
 from api.http.ui import wording
 from api.http.ui.articles import CODE_DE_LA_ROUTE, article_parts
-
-TIMELINE = Path(projections.timeline.__file__).read_text(encoding="utf-8")
-
-
-def test_every_rule_the_timeline_records_has_a_french_name() -> None:
-    rules = set(re.findall(r'_move\(\s*day,[^"]*?"([a-z0-9_]+)"', TIMELINE, re.S))
-    assert rules, "no rule found: the timeline's vocabulary moved, update this test"
-    assert rules - set(wording.RULES) == set()
-
-
-def test_every_anomaly_the_timeline_flags_has_a_french_sentence() -> None:
-    kinds = set(re.findall(r'_flag\(\s*day,\s*"([a-z0-9_]+)"', TIMELINE))
-    assert kinds and kinds - set(wording.ANOMALIES) == set()
 
 
 def test_an_unknown_rule_is_still_readable() -> None:
