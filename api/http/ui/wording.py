@@ -63,6 +63,11 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre")
 
 
+def upper_first(text: str) -> str:
+    """« lettre 48M … » → « Lettre 48M … » (str.capitalize would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 def rule(name: str) -> str:
     return RULES.get(name, name.replace("_", " "))
 
