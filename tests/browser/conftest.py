@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.served import CHROMIUM, CHROMIUM_ARGS, Service, demo_service
 
 REQUIRE_BROWSER = "POINTS_LEDGER_REQUIRE_BROWSER"
 STANDARD = "100975312481"  # the demo's standard licence: offences, then a stage on 13-14 March 2025
 INVALIDATED = "150669104203"
-pytestmark = pytest.mark.browser
+expect.set_options(timeout=20_000)  # CI runs two test workers on two cores: pages may take seconds
 
 
 def _required() -> bool:
@@ -72,6 +72,7 @@ def browser(demo: Demo) -> Iterator[Browser]:
 def page(browser: Browser, demo: Demo) -> Iterator[Page]:
     """A fresh browser context (no cookie) per test."""
     context = browser.new_context(base_url=demo.service.url, accept_downloads=True, locale="fr-FR")
+    context.set_default_timeout(30_000)
     try:
         yield context.new_page()
     finally:

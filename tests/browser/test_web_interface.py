@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from api.clock import now_utc, today_in_paris
 from tests.browser.conftest import INVALIDATED, STANDARD, Demo, sign_in
 
+pytestmark = pytest.mark.browser
 STAGE_LAST_DAY = "2025-03-14"  # the demo's voluntary stage: 13-14 March 2025, effective the day after
 STAGE_EFFECT_DAY = "2025-03-15"
 
