@@ -143,18 +143,45 @@ def record_demo_licence(ledger: PointsLedger, demo: DemoLicence) -> tuple[int, i
 
 
 def demo() -> None:
-    """Record a handful of realistic licences in the configured store and print their balance today."""
+    """Record a handful of realistic licences in the configured store and print their balance today, then how
+    to open each one's page in the web interface."""
     settings = get_settings()
     with open_ledger(settings) as ledger:
         typer.echo(f"store: {settings.database_url}")
         written = present = 0
         try:
-            for licence in demo_licences(now_utc()):
+            licences = demo_licences(now_utc())
+            for licence in licences:
                 new, old = record_demo_licence(ledger, licence)
                 written, present = written + new, present + old
         except LedgerError as error:
             fail(str(error), BAD_INPUT)
         typer.echo(f"\n{written} facts recorded, {present} already present.")
+    typer.echo(web_interface_help(settings, [d.licence.licence_number for d in licences]))
+
+
+def program_name() -> str:
+    """How the user called this command (`.venv/bin/points-ledger`), to print commands they can paste."""
+    called = Path(sys.argv[0])
+    if called.name != "points-ledger":
+        return "points-ledger"
+    try:
+        return str(called.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(called)
+
+
+def web_interface_help(settings: Settings, numbers: list[str]) -> str:
+    """Where each demo licence's page is and how to sign in (nothing is created: the demo stays idempotent)."""
+    command = program_name()
+    base = f"http://{settings.host}:{settings.port}"
+    pages = "\n".join(f"  {base}/ui/licences/{number}" for number in numbers)
+    return (f"\nWeb interface (in French): start the service, create a token, open a licence's page and paste "
+            f"the token in the sign-in form:\n"
+            f"  {command} serve &\n"
+            f"  {command} tokens create --role auditor --subject \"Démo\"\n"
+            f"{pages}\n"
+            f"(a driver token, `tokens create --role driver --licence NUMBER`, opens that licence only)")
 
 
 # -- export / import --------------------------------------------------------------------------------------

@@ -88,5 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (licences, batch, balances, history, audit, token_audit, simulate, reconciliation, reports):
         app.include_router(module.router)
-    ui.install(app, settings.session_secret)
+    ui.install(app, settings.session_secret, settings.database_url)
     return app
