@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     port: int = 8000
     pool_size: int = 5
     timezone: str = "Europe/Paris"
+    signing_key_file: str | None = None  # Ed25519 private key (PEM, PKCS#8) that signs checkpoints
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
@@ -94,7 +95,7 @@ class BulkImporter:
         self.ledger = ledger
         self.batch_size = batch_size
         recorder: Any = ledger.recorder
-        self._postgres = type(recorder).__module__ == "eventsourcing.postgres"
+        self._postgres = isinstance(recorder, PostgresApplicationRecorder)
 
     def run(
         self, records: Iterable[LicenceRecord], on_batch: Callable[[ImportReport], None] | None = None

@@ -32,6 +32,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -95,7 +96,7 @@ class BalanceReadModel:
 
     def __init__(self, ledger: PointsLedger, *, name: str = DEFAULT_NAME, page_size: int = PAGE_SIZE) -> None:
         recorder: Any = ledger.recorder
-        if type(recorder).__module__ != "eventsourcing.postgres":
+        if not isinstance(recorder, PostgresApplicationRecorder):
             raise ValueError("the balance read model needs the ledger on PostgreSQL")
         if not name.replace("_", "").isalnum():
             raise ValueError("name must be letters, digits and underscores")

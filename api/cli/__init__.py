@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import report_commands, simulate_command, store_commands, token_commands
+from api.cli import integrity_commands, report_commands, simulate_command, store_commands, token_commands
 
 app = typer.Typer(
     name="points-ledger",
@@ -24,7 +24,7 @@ def _root() -> None:
     """Event-sourced ledger of French driving-licence points. Store: POINTS_LEDGER_DATABASE_URL."""
 
 
-for module in (store_commands, simulate_command, token_commands, report_commands):
+for module in (store_commands, simulate_command, token_commands, report_commands, integrity_commands):
     module.register(app)
 
 
