@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     port: int = 8000
     pool_size: int = 5
     timezone: str = "Europe/Paris"
+    max_body_bytes: int = 1 << 20  # a JSON body above it is refused (413)
+    max_upload_bytes: int = 256 << 20  # an uploaded extract above it is refused (413)
     signing_key_file: str | None = None  # Ed25519 private key (PEM, PKCS#8) that signs checkpoints
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
-from api.http.errors import register_error_handlers
-from api.http.routes import audit, balances, history, licences, reconciliation, reports, simulate
+from api.access_log import AccessLog
+from api.http.errors import ErrorResponse, register_error_handlers
+from api.http.guards import BodyGuard
+from api.http.read_audit import ReadAudit
+from api.http.routes import audit, balances, history, integrity, licences, reconciliation, reports, simulate
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.application import PointsLedger
@@ -38,9 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens = TokenStore(env, pool_size=settings.pool_size)
         app.state.ledger = ledger
         app.state.tokens = tokens
+        app.state.access_log = AccessLog(env, pool_size=settings.pool_size)
         try:
             yield
         finally:
+            app.state.access_log.close()
             tokens.close()
             ledger.close()
 
@@ -56,9 +61,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
-        """Liveness: the process answers and its store is open."""
+        """Liveness: the process answers (the store is not asked: see /ready)."""
         return {"status": "ok"}
 
-    for module in (licences, balances, history, audit, simulate, reconciliation, reports):
+    @app.get("/ready", tags=["service"], responses={503: {"model": ErrorResponse,
+                                                          "description": "The store does not answer."}})
+    def ready(request: Request) -> dict[str, str]:
+        """Readiness: the store answers a query (503 with Retry-After when it does not)."""
+        request.app.state.ledger.recorder.max_notification_id()  # a store error becomes 503 (api/http/errors.py)
+        return {"status": "ready"}
+
+    for module in (licences, balances, history, audit, simulate, reconciliation, reports, integrity):
         app.include_router(module.router)
+    app.add_middleware(ReadAudit)
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     return app

@@ -82,7 +82,10 @@ def current_principal(
 ) -> Principal:
     """The caller: the one `AuthenticatedRoute` found before the body was read, else authenticated now."""
     principal = getattr(request.state, "principal", None)
-    return principal if isinstance(principal, Principal) else authenticate(store, credentials)
+    if not isinstance(principal, Principal):
+        principal = authenticate(store, credentials)
+        request.state.principal = principal  # who the access log names (api/http/read_audit.py)
+    return principal
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

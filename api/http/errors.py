@@ -14,15 +14,21 @@ Each is raised before anything is saved, so none of these answers follows a writ
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence as es_persistence
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
+    ChainBroken,
     ConcurrencyConflict,
     EvidenceConflict,
     InvalidFact,
@@ -30,6 +36,13 @@ from ledger.errors import (
     LicenceNotFound,
 )
 from projections.scenario import ScenarioError
+
+# A store that cannot answer (down, unreachable, locked, out of connections): 503, never a 500. Integrity errors
+# are not among them (the ledger turns them into retries or 409s).
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    es_persistence.OperationalError, es_persistence.InterfaceError, es_persistence.InternalError,
+    psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, sqlite3.OperationalError,
+)
 
 # Names the ledger gives a field → the name of the same field in the request body.
 BODY_FIELD_NAMES = {"licence_number": "number"}
@@ -104,6 +117,42 @@ def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return error_response(409, loc, str(exc), kind)
 
 
+MAX_MESSAGE = 300  # characters of an error message: enough to name the problem, never a copy of the input
+RETRY_AFTER_SECONDS = 5
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+
+
+def _loc_part(part: Any) -> str | int:
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    return _short(str(part)).encode("utf-8", "backslashreplace").decode()
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 without the `input` (and `ctx`) it would echo: a megabyte body is not sent back."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"loc": [_loc_part(p) for p in error.get("loc", ())],
+               "msg": _short(str(error.get("msg", ""))).encode("utf-8", "backslashreplace").decode(),
+               "type": str(error.get("type", "value_error"))} for error in exc.errors()[:MAX_ERRORS]]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+MAX_ERRORS = 20
+
+
+def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    """The store cannot be reached or is locked: 503 with Retry-After, nothing was written."""
+    return error_response(503, ["store"], "the ledger's store is unavailable; retry later", "store_unavailable",
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _chain_broken(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, ["path", "number"], _short(str(exc)), "stream_damaged")
+
+
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's own errors (404 route, 405 method…), reshaped when their detail is a string."""
     assert isinstance(exc, StarletteHTTPException)
@@ -122,12 +171,18 @@ def register_error_handlers(app: FastAPI) -> None:
     for conflict in (EvidenceConflict, LicenceAlreadyExists, ConcurrencyConflict):
         app.add_exception_handler(conflict, _conflict)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ChainBroken, _chain_broken)
+    for unavailable in STORE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _store_unavailable)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No bearer token, or an unknown, malformed or revoked one."},
     403: {"model": ErrorResponse, "description": "The token's role (or binding) does not allow this."},
+    413: {"model": ErrorResponse, "description": "The request body is larger than the service accepts."},
     422: {"model": ErrorResponse, "description": "Invalid input: `loc` names the field, `msg` the reason."},
+    503: {"model": ErrorResponse, "description": "The store is unavailable: retry after `Retry-After` seconds."},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No licence with this number."},
