@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from api.pool import postgres_datastore
+from ledger.application import PointsLedger
 from ledger.storage import ensure_postgres_schema
 
 TABLE = "read_audit"
@@ -45,22 +47,17 @@ class AccessEntry:
 class AccessLog:
     """Append and query the access log in the store named by the ledger's storage env."""
 
-    def __init__(self, env: dict[str, str], *, pool_size: int = 2) -> None:
+    def __init__(self, env: dict[str, str], *, connection: Any = None, close: Any = None) -> None:
+        """`connection` lends a PostgreSQL connection (the ledger's pool: `for_ledger`); on SQLite, short
+        connections to the ledger's file."""
         self._postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self._close = close
         if self._postgres:
             from psycopg import sql
-            from psycopg_pool import ConnectionPool
 
-            ensure_postgres_schema(env)
             schema = env.get("POSTGRES_SCHEMA")
             self._table = (sql.Identifier(schema, TABLE) if schema else sql.Identifier(TABLE)).as_string()
-            self._pool = ConnectionPool(
-                min_size=1, max_size=max(pool_size, 1), open=True,
-                timeout=float(env.get("POSTGRES_LOCK_TIMEOUT", "5")),
-                kwargs={"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
-                        "port": int(env["POSTGRES_PORT"]), "user": env["POSTGRES_USER"],
-                        "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True,
-                        "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))})
+            self._connection = connection or self._own_pool(env)
             id_column, at_type = "id bigserial PRIMARY KEY", "timestamptz"
         else:
             self._table = TABLE
@@ -73,23 +70,46 @@ class AccessLog:
                   "method TEXT NOT NULL, route TEXT NOT NULL, status INTEGER NOT NULL)")
         self._run(f"CREATE INDEX IF NOT EXISTS read_audit_licence ON {self._table} (licence_number, id)")
 
+    @classmethod
+    def for_ledger(cls, ledger: PointsLedger) -> AccessLog:
+        """The access log of `ledger`'s store, through the ledger's own pool on PostgreSQL (one pool a process)."""
+        env = {key: ledger.env[key] for key in ledger.env}
+        datastore = postgres_datastore(ledger)
+        return cls(env, connection=datastore.get_connection if datastore is not None else None)
+
+    def _own_pool(self, env: dict[str, str]) -> Any:
+        from psycopg_pool import ConnectionPool
+
+        ensure_postgres_schema(env)
+        pool = ConnectionPool(
+            min_size=1, max_size=2, open=True, timeout=float(env.get("POSTGRES_LOCK_TIMEOUT", "5")),
+            kwargs={"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+                    "port": int(env["POSTGRES_PORT"]), "user": env["POSTGRES_USER"],
+                    "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True,
+                    "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))})
+        self._close = pool.close
+        return pool.connection
+
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self._db_name, uri=True, timeout=self._timeout, isolation_level=None,
                                check_same_thread=False)
 
     def _run(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self._postgres:
-            with self._pool.connection() as conn:
-                cursor = conn.execute(statement.replace("?", "%s").encode(), list(params))
+            from psycopg.rows import tuple_row
+
+            with self._connection() as conn:
+                cursor = conn.cursor(row_factory=tuple_row)
+                cursor.execute(statement.replace("?", "%s").encode(), list(params))
                 return list(cursor.fetchall()) if cursor.description is not None else []
         values = [v.isoformat() if isinstance(v, datetime) else v for v in params]
         with closing(self._connect()) as conn:
             return list(conn.execute(statement, values).fetchall())
 
     def close(self) -> None:
-        if self._postgres:
-            self._pool.close()
-        elif self._keep is not None:
+        if self._close is not None:
+            self._close()
+        if not self._postgres and self._keep is not None:
             self._keep.close()
 
     def record(self, *, at: datetime, subject: str, role: str, token_id: str, licence_number: str | None,

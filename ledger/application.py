@@ -14,19 +14,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
 
+from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
 from ledger.errors import ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
 from ledger.storage import ensure_postgres_schema
 from ledger.stream_reader import STREAMS_PER_QUERY, select_streams
+from ledger.transcoder import DateAsISO, FastJSONTranscoder
 
 MAX_ATTEMPTS = 10
 RETRY_BASE_DELAY = 0.005  # seconds; doubled at each retry, with full jitter, so colliding writers spread out
@@ -36,19 +38,6 @@ RETRY_MAX_DELAY = 0.25
 def retry_delay(attempt: int) -> float:
     """Pause before retry number `attempt` (1, 2, …): without it, writers that collided once collide again."""
     return random.uniform(0, min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2 ** attempt))
-
-
-class DateAsISO(Transcoding):
-    """Legal dates are stored as ISO strings (YYYY-MM-DD)."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -81,11 +70,19 @@ class PointsLedger(Application[UUID]):
 
     name = "PointsLedger"
 
-    def __init__(self, env: dict[str, str] | None = None, *, record_cache_size: int = 4096) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, record_cache_size: int = 4096,
+                 licence_cache_size: int = 4096) -> None:
         if env is not None:
             ensure_postgres_schema(env)
         super().__init__(env)
         self._records = VersionedRecords(record_cache_size)
+        self._licences = LicenceCache(licence_cache_size)
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -117,20 +114,86 @@ class PointsLedger(Application[UUID]):
         return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
 
     def record(self, licence_number: str, fact: LegalFact) -> Recorded:
-        """Append one fact to a licence (any type of `ledger.facts.LegalFact`), with bounded retries."""
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                time.sleep(retry_delay(attempt))
-            aggregate = self._licence(licence_number)
-            fact_id, created = aggregate.record_fact(fact)
-            if not created:
-                return Recorded(aggregate.licence_number, fact_id, aggregate.version, False)
+        """Append one fact to a licence (any type of `ledger.facts.LegalFact`), with bounded retries.
+
+        The batch of one: the same checks, idempotency and retries as `record_many`, and the refusal raised.
+        """
+        outcome = self.record_many([(licence_number, fact)])[0]
+        if isinstance(outcome, Refused):
+            raise outcome.error
+        return outcome
+
+    def record_many(self, items: Sequence[tuple[str, LegalFact]]) -> list[Recorded | Refused]:
+        """Record facts for many licences in one transaction; one outcome per fact, in order.
+
+        Each fact is checked as `record` checks it (a later fact of the same licence sees the earlier ones): a
+        refused fact (`Refused`: field and reason) writes nothing, the others are saved together in one `save()`.
+        If another writer appended to any licence of the batch meanwhile, the whole batch is decided again on the
+        fresh streams (bounded retries, then `ConcurrencyConflict`); see `ledger.batch_write`.
+        """
+        items = list(items)
+        if len(items) > MAX_BATCH:
+            raise InvalidFact("facts", f"at most {MAX_BATCH} facts per batch, got {len(items)}")
+        use_cache, attempt = True, 0
+        while attempt < MAX_ATTEMPTS:
+            licences, cached = self._licences_for_write(items, use_cache)
+            decision = decide(items, licences, cached, _recorded)
+            if decision.stale_refusals:
+                use_cache = False  # decided on cached licences: decide again on the stored streams
+                continue
+            if self._save_decision(decision):
+                self._licences.put(list(licences.values()))
+                return decision.outcomes
+            use_cache, attempt = False, attempt + 1
+            time.sleep(retry_delay(attempt))
+        numbers = sorted({number for number, _ in items})
+        raise ConcurrencyConflict(numbers[0] if len(numbers) == 1 else f"{len(numbers)} licences", MAX_ATTEMPTS)
+
+    def _save_decision(self, decision: Decision) -> bool:
+        """Save every changed licence in one transaction; False if any of them moved meanwhile."""
+        if not decision.changed:
+            return True
+        try:
+            self.save(*decision.changed.values())
+        except IntegrityError:
+            return False
+        return True
+
+    def _licences_for_write(self, items: Sequence[tuple[str, LegalFact]],
+                            use_cache: bool) -> tuple[dict[UUID, Licence], set[UUID]]:
+        """The licences of a batch (cached ones first, the rest read in one query) and which came from the cache."""
+        streams: list[UUID] = []
+        for number, _ in items:
             try:
-                self.save(aggregate)
-            except IntegrityError:
-                continue  # another writer appended first: reload and decide again
-            return Recorded(aggregate.licence_number, fact_id, aggregate.version, True)
-        raise ConcurrencyConflict(licence_number, MAX_ATTEMPTS)
+                stream = stream_of(number)
+            except InvalidFact:
+                continue
+            if stream not in streams:
+                streams.append(stream)
+        licences: dict[UUID, Licence] = {}
+        for stream in streams:
+            aggregate = self._licences.take(stream)
+            if aggregate is not None and use_cache:
+                licences[stream] = aggregate
+        cached = set(licences)
+        missing = [s for s in streams if s not in cached]
+        licences.update(self._load_licences(missing))
+        return licences, cached
+
+    def _load_licences(self, streams: list[UUID]) -> dict[UUID, Licence]:
+        """Licences read from the store (absent ones are left out): one query per `STREAMS_PER_QUERY`."""
+        if len(streams) == 1:
+            try:
+                return {streams[0]: self.repository.get(streams[0], projector_func=replay)}
+            except AggregateNotFoundError:
+                return {}
+        events: dict[UUID, list[Any]] = {}
+        for start in range(0, len(streams), STREAMS_PER_QUERY):
+            for stored in select_streams(self.recorder, streams[start:start + STREAMS_PER_QUERY]):
+                stream = stored.originator_id
+                stream = stream if isinstance(stream, UUID) else UUID(str(stream))
+                events.setdefault(stream, []).append(self.mapper.to_domain_event(stored))
+        return {stream: replay(None, stream_events) for stream, stream_events in events.items()}
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -270,6 +333,10 @@ class VersionedRecords:
             self._items.move_to_end(stream)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+
+def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:
+    return Recorded(aggregate.licence_number, fact_id, aggregate.version, created)
 
 
 def record_from_events(events: Sequence[Any]) -> LicenceRecord:

@@ -14,7 +14,7 @@ back like any other stream.
 - **PostgreSQL**: the batch is written with `COPY … (FORMAT BINARY)` into the application's events table, inside
   a transaction that takes the same `EXCLUSIVE` table lock and sends the same `NOTIFY` as the library's recorder,
   so notification ids still follow commit order and tailing readers (projections) never skip an event. Other
-  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/bulk-import.md.
+  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/0006-bulk-import.md.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
+from ledger.chain_store import write_chain
 from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
@@ -192,6 +193,8 @@ def _copy_postgres(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list
             for stream in streams:
                 for event in stored[stream]:
                     copy.write_row(_row(event, id_type))
+        # The hash chain of the copied events, in the same transaction (ledger/chain_store.py).
+        write_chain(curs, recorder, [event for stream in streams for event in stored[stream]])
     return streams
 
 

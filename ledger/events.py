@@ -82,6 +82,7 @@ class OffenceWasEstablished(LicenceFactRecorded):
     """An offence whose réalité is established (L223-1): `established_on` is the date de valeur."""
 
     TOPIC = "points-ledger:OffenceEstablished"
+    class_version = 2
 
     committed_on: date
     established_on: date
@@ -94,6 +95,12 @@ class OffenceWasEstablished(LicenceFactRecorded):
     natinf: str | None
     established_by: str | None
     offence_kind: str | None
+    registered_on: date | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Offences recorded before the national file's registration date existed: registered on their DV."""
+        state.setdefault("registered_on", None)
 
     def as_fact(self, seq: int = 0) -> OffenceEstablished:
         speeding = None
@@ -103,7 +110,7 @@ class OffenceWasEstablished(LicenceFactRecorded):
             **self._common(seq), committed_on=self.committed_on, established_on=self.established_on,
             points=self.points, offence_class=OffenceClass(self.offence_class) if self.offence_class else None,
             speeding=speeding, interception=self.interception, description=self.description, natinf=self.natinf,
-            established_by=self.established_by, offence_kind=self.offence_kind,
+            established_by=self.established_by, offence_kind=self.offence_kind, registered_on=self.registered_on,
         )
 
 

@@ -65,6 +65,8 @@ class OffenceEstablished(Fact):
 
     Exactly one of: `points` and `offence_class`; `speeding` (the barème in force decides, R413-14); or
     `offence_kind`, a key of `ledger.law.offence_catalogue` (the barème of that article decides, by date).
+    `registered_on` is the day the national file (FNPC) registered the withdrawal, on or after the DV; the
+    administrative reading takes it where the legal one takes the DV (docs/law.md, A.22).
     """
 
     committed_on: date
@@ -77,6 +79,7 @@ class OffenceEstablished(Fact):
     natinf: str | None = None
     established_by: str | None = None
     offence_kind: str | None = None
+    registered_on: date | None = None  # the national file's registration (letter 48); None: the DV (A.22)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -130,7 +130,8 @@ class Licence(Aggregate):
                     speeding_limit_kmh=fact.speeding.limit_kmh if fact.speeding else None,
                     speeding_excess_kmh=fact.speeding.excess_kmh if fact.speeding else None,
                     interception=fact.interception, description=fact.description, natinf=fact.natinf,
-                    established_by=fact.established_by, offence_kind=fact.offence_kind)
+                    established_by=fact.established_by, offence_kind=fact.offence_kind,
+                    registered_on=fact.registered_on)
         elif isinstance(fact, f.StageCompleted):
             trigger(StageWasCompleted, **common, first_day=fact.first_day, last_day=fact.last_day,
                     case=fact.case.value, agrement=fact.agrement, place=fact.place)

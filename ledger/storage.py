@@ -49,8 +49,9 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # One pool of exactly `pool_size` connections: no overflow on top (docs/decisions/0070-operations.md).
             "POSTGRES_POOL_SIZE": str(pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": "0",
             "CREATE_TABLE": "y",
             "APPLICATION_RECORDER_TOPIC": "ledger.chain_store:ChainedPostgresRecorder",
         }
@@ -64,15 +65,22 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
 
 
 def ensure_postgres_schema(env: dict[str, str]) -> None:
-    """The library does not create a PostgreSQL schema: create it before the first use."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or not schema:
+    """Connect once before the pool does, and create the schema, which the library does not.
+
+    The direct connection is also the probe of the server: its error names the cause (connection refused,
+    unknown database, bad password), where the library's pool would only say that it could not get a
+    connection in time.
+    """
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
         return
     import psycopg
+
+    schema = env.get("POSTGRES_SCHEMA")
 
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
         user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
         connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
     ) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        if schema:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

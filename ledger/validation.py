@@ -24,6 +24,7 @@ from ledger.facts import (
     StageCompleted,
 )
 from ledger.law import offence_catalogue
+from ledger.law.in_force import before_points_system
 from ledger.values import LetterCode, OffenceClass, StageCase, Training
 
 MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
@@ -77,6 +78,9 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
     """
     if offence.established_on < offence.committed_on:
         raise InvalidFact("established_on", "the date de valeur cannot be before the commission date")
+    if offence.registered_on is not None and offence.registered_on < offence.established_on:
+        raise InvalidFact("registered_on", "the national file cannot register a withdrawal before its date de "
+                                           "valeur (established_on)")
     _not_before_licence("committed_on", offence.committed_on, licence)
     if offence.offence_kind is not None:
         if offence.points is not None or offence.offence_class is not None or offence.speeding is not None:
@@ -84,7 +88,8 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
         if offence.offence_kind not in offence_catalogue.CATALOGUE:
             raise InvalidFact("kind", f"unknown offence kind {offence.offence_kind!r}: one of "
                                       f"{', '.join(offence_catalogue.known_kinds())}")
-        if offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, offence.established_on) is None:
+        if not before_points_system(offence.committed_on) and offence_catalogue.scale_of(
+                offence.offence_kind, offence.committed_on, offence.established_on) is None:
             raise InvalidFact("kind", f"{offence.offence_kind} carried no points on {offence.committed_on}")
     elif offence.speeding is not None:
         if offence.points is not None or offence.offence_class is not None:

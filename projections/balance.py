@@ -17,7 +17,7 @@ from ledger.facts import (
     OffenceEstablished,
     StageCompleted,
 )
-from ledger.law import stage_recovery
+from ledger.law import stage_recovery, withdrawal
 from ledger.law.calendar import next_day
 from ledger.values import Mode, Status
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
@@ -85,12 +85,12 @@ def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: 
     return build_timeline(record.known_at(known_at), mode)
 
 
-def _effective_by(record: LicenceRecord, on: date) -> LicenceRecord:
+def _effective_by(record: LicenceRecord, on: date, mode: Mode) -> LicenceRecord:
     """The facts whose legal effect is on or before `on`: the base of a forecast "if nothing else happens"."""
     kept: list[LegalFact] = []
     for fact in record.facts:
         if isinstance(fact, OffenceEstablished):
-            if fact.established_on <= on:
+            if withdrawal.effective_on(fact, mode) <= on:
                 kept.append(fact)
         elif isinstance(fact, StageCompleted):
             if stage_recovery.stage_effective_on(fact) <= on:
@@ -114,7 +114,7 @@ def forecast(
     `timeline`, the fold of the same `record` in the same mode, is reused when every fact already took effect
     by `on` (the usual "today" question): the hypothetical future is then the timeline's own.
     """
-    base = _effective_by(record, on)
+    base = _effective_by(record, on, mode)
     if timeline is not None and len(base.facts) == len(record.facts):
         future = timeline.movements_after(on)
     else:

@@ -2,8 +2,9 @@
 
 Folding one licence is cheap (a fraction of a millisecond), but "every balance on date D" over forty million
 licences is not. This read model stores, for each licence, the legal-mode fold (`projections.timeline`) as
-intervals `(licence_number, valid_from, valid_to, balance, ceiling, status)`: consecutive days with the same
-balance, ceiling and status are one row; `valid_to` is exclusive and NULL for the current interval; a first
+intervals `(licence_number, valid_from, valid_to, balance, ceiling, status, adm_balance, adm_status,
+last_movement, last_fact_id)` (`projections.intervals`): consecutive days with the same legal and administrative
+state and the same last legal movement are one row; `valid_to` is exclusive and NULL for the current interval; a first
 interval from `date.min` says "not obtained yet". So "balance of L on D" is one index probe and "every balance
 on D" is one scan of a small table, and both give exactly what `balance_as_of(record, D)` gives.
 
@@ -17,46 +18,68 @@ How it stays equal to the fold:
   leaves the previous table in place. Streams are scanned in key order and can be split over processes.
 
 Only the current knowledge is projected (no `known_at`): "as known at" questions fold on demand. See
-docs/decisions/read-model.md.
+docs/decisions/0007-read-model.md and 0040-reads-from-the-read-model.md.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger, record_from_events
 from ledger.facts import LicenceRecord
-from ledger.values import Mode, Status
-from projections.timeline import Timeline, build_timeline
+from projections.intervals import (
+    BEFORE_LICENCE,
+    COLUMNS,
+    SELECT_COLUMNS,
+    Interval,
+    interval_of_row,
+    intervals_of,
+    intervals_of_record,
+    stored_event,
+)
+from projections.intervals import copy_intervals as _copy_intervals
+from projections.read_model_rebuild import (
+    PartitionJob,
+    PartitionRunner,
+    local_runner,
+    process_runner,
+    split_streams,
+)
 
-BEFORE_LICENCE = date.min  # valid_from of the "not obtained yet" interval
+__all__ = ["BEFORE_LICENCE", "COLUMNS", "Interval", "intervals_of", "intervals_of_record", "split_streams"]
+
 DEFAULT_NAME = "balance_intervals"
 PAGE_SIZE = 5_000  # notifications per catch-up transaction
-WRITE_EVERY = 2_000  # licences per COPY during a rebuild
 
 
 @dataclass(frozen=True, slots=True)
-class Interval:
-    """The licence's legal balance, ceiling and status on every day of [valid_from, valid_to)."""
+class ReadModelStatus:
+    """Where the read model is: the last notification it reflects, the ledger's last one, and the lag."""
 
-    licence_number: str
-    valid_from: date
-    valid_to: date | None  # exclusive; None: until further facts
-    balance: int
-    ceiling: int
-    status: Status
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return read_model_lag(self.position, self.head)
+
+    @property
+    def current(self) -> bool:
+        return self.lag == 0
+
+
+def read_model_lag(position: int, head: int) -> int:
+    """Events recorded but not yet reflected by a read model at `position` when the ledger is at `head`."""
+    return max(0, head - position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,27 +89,8 @@ class Progress:
     position: int
     events: int
     licences: int
-
-
-def intervals_of(timeline: Timeline) -> list[Interval]:
-    """The timeline's day states as intervals, merging consecutive days of equal balance, ceiling and status."""
-    number = timeline.licence_number
-    intervals: list[Interval] = []
-    current = (BEFORE_LICENCE, 0, 0, Status.NOT_OBTAINED)
-    for state in timeline.states:
-        value = (state.balance, state.ceiling, state.status)
-        if value == current[1:]:
-            continue
-        intervals.append(Interval(number, current[0], state.on, *current[1:]))
-        current = (state.on, *value)
-    intervals.append(Interval(number, current[0], None, *current[1:]))
-    return intervals
-
-
-def intervals_of_record(record: LicenceRecord) -> list[Interval]:
-    """The legal-mode intervals of a licence's whole record (current knowledge)."""
-    return intervals_of(build_timeline(record, Mode.LEGAL))
-
+    partitions_done: int = 0  # a rebuild's partitions folded so far, out of `partitions`
+    partitions: int = 0
 
 class BalanceReadModel:
     """The interval table of one ledger, its tracking position, and the queries it answers.
@@ -115,19 +119,33 @@ class BalanceReadModel:
     # -- tables ------------------------------------------------------------------------------------------
 
     def create_tables(self) -> None:
-        """Create the interval and tracking tables if missing (position 0: nothing projected yet)."""
+        """Create the interval and tracking tables if missing (position 0: nothing projected yet).
+
+        A table of an older shape (without the administrative columns) is dropped and its position reset to
+        0: the next catch-up projects everything again rather than mixing rows of two shapes.
+        """
         with self._datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT 1 FROM information_schema.tables t WHERE t.table_schema = %s AND t.table_name = %s "
+                         "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = "
+                         "t.table_schema AND c.table_name = t.table_name AND c.column_name = 'adm_balance')",
+                         (self._datastore.schema, self.name))
+            outdated = curs.fetchone() is not None
+            if outdated:
+                curs.execute(SQL("DROP TABLE {0}").format(self._intervals))
             curs.execute(self._create_intervals(self._intervals, self.name))
             curs.execute(SQL("CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL)")
                          .format(self._tracking))
             curs.execute(SQL("INSERT INTO {0} (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING")
                          .format(self._tracking), (self.name,))
+            if outdated:
+                curs.execute(SQL("UPDATE {0} SET position = 0 WHERE name = %s").format(self._tracking), (self.name,))
 
     @staticmethod
     def _create_intervals(table: Composed, name: str) -> Composed:
         return SQL(
             "CREATE TABLE IF NOT EXISTS {0} (licence_number text NOT NULL, valid_from date NOT NULL, "
             "valid_to date, balance smallint NOT NULL, ceiling smallint NOT NULL, status text NOT NULL, "
+            "adm_balance smallint NOT NULL, adm_status text NOT NULL, last_movement text, last_fact_id text, "
             "CONSTRAINT {1} PRIMARY KEY (licence_number, valid_from))"
         ).format(table, Identifier(f"{name}_pkey"))
 
@@ -142,7 +160,40 @@ class BalanceReadModel:
             row = curs.fetchone()
         return int(row["position"]) if row else 0
 
+    def head(self) -> int:
+        """The ledger's last notification id (0: empty)."""
+        return int(self.ledger.recorder.max_notification_id() or 0)
+
+    def status(self) -> ReadModelStatus:
+        """The position, the ledger's head and the lag between them (the tables are created if missing)."""
+        self.create_tables()
+        return ReadModelStatus(self.name, self.position(), self.head())
+
+    def streams_after(self, position: int, limit: int) -> set[UUID] | None:
+        """The streams with an event after `position` (what the read model at `position` does not reflect),
+        or None when there are more than `limit` of them (the caller then folds everything)."""
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s LIMIT %s")
+                         .format(self._events), (position, limit + 1))
+            rows = curs.fetchall()
+        if len(rows) > limit:
+            return None
+        return {UUID(str(row["originator_id"])) for row in rows}
+
     # -- queries -----------------------------------------------------------------------------------------
+
+    def states_at(self, pairs: Sequence[tuple[str, date]]) -> dict[tuple[str, date], Interval]:
+        """The interval covering each (licence, day) pair, in one statement (one index probe per pair); a pair
+        whose licence the read model does not hold is absent."""
+        if not pairs:
+            return {}
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                "SELECT q.day AS asked_on, i.* FROM unnest(%s::text[], %s::date[]) AS q(number, day) "
+                "CROSS JOIN LATERAL (SELECT {1} FROM {0} WHERE licence_number = q.number AND valid_from <= q.day "
+                "ORDER BY valid_from DESC LIMIT 1) AS i"
+            ).format(self._intervals, SELECT_COLUMNS), ([p[0] for p in pairs], [p[1] for p in pairs])).fetchall()
+        return {(row["licence_number"], row["asked_on"]): interval_of_row(row) for row in rows}
 
     def state_on(self, licence_number: str, day: date) -> Interval | None:
         """The interval covering `day` for the licence (None: the read model does not know the licence).
@@ -151,10 +202,10 @@ class BalanceReadModel:
         """
         with self._datastore.get_connection() as conn:
             row = conn.execute(SQL(
-                "SELECT licence_number, valid_from, valid_to, balance, ceiling, status FROM {0} "
+                "SELECT {1} FROM {0} "
                 "WHERE licence_number = %s AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1"
-            ).format(self._intervals), (licence_number, day), prepare=True).fetchone()
-        return _interval(row) if row else None
+            ).format(self._intervals, SELECT_COLUMNS), (licence_number, day), prepare=True).fetchone()
+        return interval_of_row(row) if row else None
 
     def balances_on(self, day: date, *, fetch: int = 10_000) -> Iterator[Interval]:
         """Every licence's interval covering `day`, in licence-number order (streamed, server-side cursor)."""
@@ -162,11 +213,11 @@ class BalanceReadModel:
             conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")  # the caller sets the pace
             curs.itersize = fetch
             curs.execute(SQL(
-                "SELECT licence_number, valid_from, valid_to, balance, ceiling, status FROM {0} "
+                "SELECT {1} FROM {0} "
                 "WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) ORDER BY licence_number"
-            ).format(self._intervals), (day, day))
+            ).format(self._intervals, SELECT_COLUMNS), (day, day))
             for row in curs:
-                yield _interval(row)
+                yield interval_of_row(row)
 
     # -- catch-up ----------------------------------------------------------------------------------------
 
@@ -215,11 +266,13 @@ class BalanceReadModel:
 
     # -- rebuild -----------------------------------------------------------------------------------------
 
-    def rebuild(self, workers: int = 1) -> Progress:
+    def rebuild(self, workers: int = 1, *, partitions: int | None = None, runner: PartitionRunner | None = None,
+                on_partition: Callable[[Progress], None] | None = None) -> Progress:
         """Fold every stream into a new table, then swap it in with the position it reflects.
 
-        With `workers` > 1 the streams are split into that many id ranges, each folded by its own process
-        (the fold is CPU-bound Python: processes, not threads).
+        The streams are split into `partitions` hash ranges (default: 8 per worker, so progress is visible),
+        folded by `runner` — by default `workers` local processes (the fold is CPU-bound Python), or Dask
+        workers (`projections.distributed`). `on_partition` is called with the running totals after each one.
         """
         self.create_tables()
         building = f"{self.name}_building"
@@ -230,14 +283,15 @@ class BalanceReadModel:
             curs.execute(SQL("SELECT coalesce(max(notification_id), 0) AS max_id FROM {0}").format(self._events))
             row = curs.fetchone()
         max_id = int(row["max_id"]) if row else 0
-        ranges = split_streams(workers)
-        if workers == 1:
-            counts = [rebuild_range(self.ledger, building, low, high, max_id) for low, high in ranges]
-        else:
-            env = dict(self.ledger.env)
-            jobs = [(env, building, low, high, max_id) for low, high in ranges]
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                counts = list(pool.map(_rebuild_range_in_process, jobs))
+        jobs = [PartitionJob(dict(self.ledger.env), building, low, high, max_id)
+                for low, high in split_streams(partitions or 8 * workers)]
+        run = runner or (local_runner(self.ledger) if workers == 1 else process_runner(workers))
+        events = licences = 0
+        for done, (partition_events, partition_licences) in enumerate(run(jobs), start=1):
+            events += partition_events
+            licences += partition_licences
+            if on_partition is not None:
+                on_partition(Progress(max_id, events, licences, done, len(jobs)))
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(SQL("DROP TABLE IF EXISTS {0}").format(self._intervals))
             curs.execute(SQL("ALTER TABLE {0} RENAME TO {1}").format(table, Identifier(self.name)))
@@ -245,79 +299,7 @@ class BalanceReadModel:
                 self._intervals, Identifier(f"{building}_pkey"), Identifier(f"{self.name}_pkey")))
             curs.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking),
                          (max_id, self.name))
-        return Progress(max_id, sum(c[0] for c in counts), sum(c[1] for c in counts))
-
-
-def split_streams(parts: int) -> list[tuple[UUID | None, UUID | None]]:
-    """`parts` contiguous ranges of stream ids covering every id (None: unbounded)."""
-    if parts < 1:
-        raise ValueError("parts must be at least 1")
-    bounds: list[UUID | None] = [None]
-    bounds += [UUID(int=(k << 128) // parts) for k in range(1, parts)]
-    bounds.append(None)
-    return list(itertools.pairwise(bounds))
-
-
-def _rebuild_range_in_process(job: tuple[dict[str, str], str, UUID | None, UUID | None, int]) -> tuple[int, int]:
-    env, table_name, low, high, max_id = job
-    # The tables exist: creating them again from several processes at once races on the catalog.
-    ledger = PointsLedger({**env, "CREATE_TABLE": "n"})
-    try:
-        return rebuild_range(ledger, table_name, low, high, max_id)
-    finally:
-        ledger.close()
-
-
-def rebuild_range(ledger: PointsLedger, table_name: str, low: UUID | None, high: UUID | None,
-                  max_id: int) -> tuple[int, int]:
-    """Fold the streams with `low <= id < high` (events up to `max_id`) into `table_name`; (events, licences).
-
-    Events with an id up to `max_id` are all committed and never change (ids follow commit order under the
-    recorder's table lock), so ranges can be folded by separate processes without sharing a snapshot.
-    """
-    recorder: Any = ledger.recorder
-    datastore = recorder.datastore
-    schema = Identifier(datastore.schema)
-    events_table = SQL("{0}.{1}").format(schema, Identifier(recorder.events_table_name))
-    target = SQL("{0}.{1}").format(schema, Identifier(table_name))
-    where = [SQL("notification_id <= %s")]
-    params: list[Any] = [max_id]
-    if low is not None:
-        where.append(SQL("originator_id >= %s"))
-        params.append(low)
-    if high is not None:
-        where.append(SQL("originator_id < %s"))
-        params.append(high)
-    query = SQL("SELECT originator_id, originator_version, topic, state FROM {0} WHERE {1} "
-                "ORDER BY originator_id, originator_version").format(events_table, SQL(" AND ").join(where))
-    events = licences = 0
-    pending: list[Interval] = []
-    with datastore.get_connection() as reader, reader.transaction(), \
-            reader.cursor(name=f"rebuild_{table_name}") as curs:
-        # The reader's transaction stays open while the rows are folded: lift the pool's idle timeout for it.
-        reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-        curs.itersize = 20_000
-        curs.execute(query, params)
-        stream: list[Any] = []
-        for row in curs:
-            if stream and row["originator_id"] != stream[0]["originator_id"]:
-                pending.extend(_intervals_of_rows(ledger, stream))
-                licences += 1
-                stream = []
-                if licences % WRITE_EVERY == 0:
-                    _write(datastore, target, pending)
-                    pending = []
-            stream.append(row)
-            events += 1
-        if stream:
-            pending.extend(_intervals_of_rows(ledger, stream))
-            licences += 1
-    _write(datastore, target, pending)
-    return events, licences
-
-
-def _intervals_of_rows(ledger: PointsLedger, rows: Sequence[Any]) -> list[Interval]:
-    return intervals_of_record(record_from_events([ledger.mapper.to_domain_event(_stored(r)) for r in rows]))
+        return Progress(max_id, events, licences, len(jobs), len(jobs))
 
 
 def _fold_rows(ledger: PointsLedger, rows: Iterable[Any]) -> Iterator[LicenceRecord]:
@@ -325,36 +307,9 @@ def _fold_rows(ledger: PointsLedger, rows: Iterable[Any]) -> Iterator[LicenceRec
     stream: list[Any] = []
     for row in rows:
         if stream and row["originator_id"] != stream[0]["originator_id"]:
-            yield record_from_events([ledger.mapper.to_domain_event(_stored(r)) for r in stream])
+            yield record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in stream])
             stream = []
         stream.append(row)
     if stream:
-        yield record_from_events([ledger.mapper.to_domain_event(_stored(r)) for r in stream])
+        yield record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in stream])
 
-
-def _stored(row: Any) -> StoredEvent:
-    return StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
-                       topic=row["topic"], state=bytes(row["state"]))
-
-
-def _write(datastore: Any, table: Composed, intervals: Sequence[Interval]) -> None:
-    if not intervals:
-        return
-    with datastore.get_connection() as conn, conn.transaction():
-        _copy_intervals(conn, table, intervals)
-
-
-def _copy_intervals(conn: Connection[Any], table: Composed, intervals: Sequence[Interval]) -> None:
-    if not intervals:
-        return
-    statement = SQL("COPY {0} (licence_number, valid_from, valid_to, balance, ceiling, status) "
-                    "FROM STDIN (FORMAT BINARY)").format(table)
-    with conn.cursor() as curs, curs.copy(statement) as copy:
-        copy.set_types(["text", "date", "date", "int2", "int2", "text"])
-        for i in intervals:
-            copy.write_row((i.licence_number, i.valid_from, i.valid_to, i.balance, i.ceiling, i.status.value))
-
-
-def _interval(row: Any) -> Interval:
-    return Interval(row["licence_number"], row["valid_from"], row["valid_to"], int(row["balance"]),
-                    int(row["ceiling"]), Status(row["status"]))

@@ -33,7 +33,8 @@ EXPECTABLE = ("balance", "ceiling", "status", "new_licence_not_before")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required, optional)
     "offence": ({"committed_on", "established_on"},
-                {"points", "class", "kind", "speeding", "interception", "description", "natinf", "established_by"}),
+                {"points", "class", "kind", "speeding", "interception", "description", "natinf", "established_by",
+                 "registered_on"}),
     "stage": ({"first_day", "last_day"}, {"case", "agrement", "place"}),
     "letter": ({"code", "notified_on"}, set()),
     "annulment": ({"offence", "decided_on"}, set()),
@@ -51,7 +52,8 @@ class ScenarioError(ValueError):
     """An invalid scenario: names the file, the event and the field."""
 
     def __init__(self, source: str, where: str, field_name: str, reason: str) -> None:
-        super().__init__(f"{source}: {where}: {field_name}: {reason}")
+        place = where if field_name == where else f"{where}: {field_name}"  # never "file: file:"
+        super().__init__(f"{source}: {place}: {reason}")
         self.source = source
         self.where = where
         self.field = field_name
@@ -229,6 +231,7 @@ def _event(source: str, index: int, data: Any) -> LegalFact:
             established_on=established, points=r.int("points"), offence_class=klass, speeding=speeding,
             interception=r.text("interception"), description=r.text("description") or "",
             natinf=r.text("natinf"), established_by=r.text("established_by"), offence_kind=r.text("kind"),
+            registered_on=r.day("registered_on", required=False),
         )
     if kind == "stage":
         last = r.required_day("last_day")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -31,6 +31,7 @@ from ledger.facts import (
 )
 from ledger.law import capital, invalidation, letters, reconstitution, scale, stage_recovery, withdrawal
 from ledger.law.capital import MAXIMUM, POINTS_SYSTEM_START, ProbationPlan
+from ledger.law.in_force import before_points_system
 from ledger.law.interruption import interrupts
 from ledger.values import LetterCode, Mode, OffenceClass, Status, Training
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
@@ -49,7 +50,7 @@ class Offence:
     points: int  # after the interception cap (L223-2 III)
     offence_class: OffenceClass
     article: str
-    epoch: int  # which licence (first, or a reissue) it was committed under
+    value_on: date  # its DV, or in administrative mode the national file's registration date (A.22)
     point_losing: bool  # withdrawal.is_point_losing(points): counts for windows and majorations (A.7(a))
 
     @property
@@ -65,7 +66,6 @@ class Epoch:
     start: date
     training: Training
     plan: ProbationPlan | None
-    offences: list[Offence] = field(default_factory=list)
 
 
 # An agenda entry: (day, phase, rank, sequence, action). Tuples keep the heap cheap; the sequence breaks ties
@@ -147,6 +147,7 @@ class _Fold:
         self.reconstitution_due: date | None = None
         self.last_full_reconstitution: date | None = None
         self.single_point_returned: set[str] = set()
+        self.taken: dict[str, int] = {}  # points each withdrawal actually took (A.20)
         self.invalidated_on: date | None = None
         self.surrendered_on: date | None = None
         self.new_licence_not_before: date | None = None
@@ -166,7 +167,6 @@ class _Fold:
         for r in reissues:
             self.epochs.append(Epoch(len(self.epochs), r.obtained_on, r.training, capital.probation_plan(
                 r.obtained_on, r.training, first_licence=False, complementary_training_on=None)))
-        starts = [e.start for e in self.epochs]
 
         raw = sorted((f for f in record.facts if isinstance(f, OffenceEstablished) and f.fact_id not in annulled),
                      key=lambda o: (o.committed_on, o.established_on, o.order_key))
@@ -179,14 +179,12 @@ class _Fold:
             else:
                 shares[o.fact_id] = a.points
         for group in groups.values():
-            shares.update(scale.capped_points(group))
+            shares.update(scale.capped_points(group, self.mode))
         self.offences: list[Offence] = []
         for o, a in assessed:
-            epoch = max(bisect_right(starts, o.committed_on) - 1, 0)
             points = shares[o.fact_id]
-            offence = Offence(o, points, a.offence_class, a.article, epoch, withdrawal.is_point_losing(points))
-            self.offences.append(offence)
-            self.epochs[epoch].offences.append(offence)
+            self.offences.append(Offence(o, points, a.offence_class, a.article,
+                                         withdrawal.effective_on(o, self.mode), withdrawal.is_point_losing(points)))
 
         self._schedule_epoch_start(self.epochs[0])
         for later, reissue in zip(self.epochs[1:], reissues, strict=True):
@@ -194,7 +192,7 @@ class _Fold:
         for offence in self.offences:
             o = offence.fact
             group_key = o.interception or f"~{o.fact_id}"
-            self._at(withdrawal.effective_on(o), WITHDRAWAL, (group_key, o.established_on, o.order_key),
+            self._at(offence.value_on, WITHDRAWAL, (group_key, offence.value_on, o.order_key),
                      partial(self._withdraw, offence=offence))
         for fact in record.facts:
             if isinstance(fact, StageCompleted):
@@ -318,21 +316,29 @@ class _Fold:
 
     # -- ceiling changes (probation) --------------------------------------------------------------------
 
+    def _of_licence(self, offence: Offence, epoch: Epoch) -> bool:
+        """A.15, A.21 — an offence weighs on the licence in force when it was committed."""
+        return offence.fact.committed_on >= epoch.start
+
     def _offence_in(
         self, epoch: Epoch, start: date, end: date, exclude: OffenceEstablished | None = None
     ) -> Offence | None:
         """The first point-losing offence of `epoch` falling in [start, end) in this mode (A.1).
 
-        `exclude` and the offences of its interception are left out: simultaneous offences are one event,
-        not "une nouvelle infraction" interrupting each other's windows (L223-6 al. 3).
+        `exclude` itself is left out; in legal mode its interception partners too: committed at the same moment,
+        before its DV, they are not "une nouvelle infraction" (A.20). In administrative mode a partner
+        registered in the window blocks like any other offence (A.8, A.20).
         """
-        for offence in epoch.offences:
+        for offence in self.offences:
             fact = offence.fact
-            if not offence.point_losing or not interrupts(fact, start, end, self.mode):
+            if not offence.point_losing or not self._of_licence(offence, epoch):
+                continue
+            if not interrupts(fact, start, end, self.mode):
                 continue
             if exclude is not None and (
                 fact.fact_id == exclude.fact_id
-                or (exclude.interception is not None and fact.interception == exclude.interception)
+                or (self.mode is Mode.LEGAL and exclude.interception is not None
+                    and fact.interception == exclude.interception)
             ):
                 continue
             return offence
@@ -403,7 +409,12 @@ class _Fold:
         """L223-1; L223-2 — the offence's points leave on its date de valeur, floored at 0 (A.2, A.5)."""
         fact = offence.fact
         epoch = self.epoch
-        if epoch is None or offence.epoch != epoch.index or self.status is not Status.VALID:
+        if before_points_system(fact.committed_on):
+            self._move(day, 0, "offence_before_points_system", offence.article, fact.fact_id,
+                       f"committed {fact.committed_on.isoformat()}, before the permis à points started on "
+                       f"{POINTS_SYSTEM_START.isoformat()}: no point withdrawn (A.19)")
+            return
+        if epoch is None or not self._of_licence(offence, epoch) or self.status is not Status.VALID:
             self._move(day, 0, "withdrawal_without_effect", "L223-1; L223-5 (A.15)", fact.fact_id,
                        "offence committed under a licence that has since lost its validity: "
                        "it changes nothing on the current one")
@@ -414,8 +425,11 @@ class _Fold:
             return
         before = self.balance
         taken = withdrawal.amount_taken(offence.points, before)
+        self.taken[fact.fact_id] = taken
+        registered = (f", registered in the national file on {day.isoformat()} (date de valeur "
+                      f"{fact.established_on.isoformat()})" if day != fact.established_on else "")
         self._move(day, -taken, "withdrawal", f"L223-1; {offence.article}", fact.fact_id,
-                   f"{offence.offence_class.value} offence committed {fact.committed_on.isoformat()}: "
+                   f"{offence.offence_class.value} offence committed {fact.committed_on.isoformat()}{registered}: "
                    f"{offence.points} point(s)" + (f", {taken} taken (floor 0)" if taken != offence.points else ""))
         # A.7: a point-losing withdrawal re-anchors the full reconstitution.
         self.anchor = day
@@ -426,7 +440,7 @@ class _Fold:
         self.reconstitution_due = due
         self._at(due, RECOVERY, (FULL,), partial(self._full_reconstitution, anchor=day, years=years))
         if offence.points == 1:
-            back = reconstitution.single_point_return_on(fact.established_on, fact.committed_on)
+            back = reconstitution.single_point_return_on(day, fact.committed_on)
             if back is not None:
                 self._at(back, RECOVERY, (SINGLE_POINT, fact.order_key), partial(self._single_point, offence=offence))
         ten = reconstitution.ten_year_return_on(offence.offence_class, day)
@@ -451,9 +465,10 @@ class _Fold:
         assert epoch is not None
         self.reconstitution_due = None
         if self.mode is Mode.LEGAL:
-            for offence in epoch.offences:
+            for offence in self.offences:
                 fact = offence.fact
-                if offence.point_losing and anchor <= fact.committed_on < day and fact.established_on >= day:
+                if (offence.point_losing and self._of_licence(offence, epoch)
+                        and anchor <= fact.committed_on < day and fact.established_on >= day):
                     self._move(day, 0, "full_reconstitution_blocked", "L223-6 al. 1", fact.fact_id,
                                f"offence {fact.fact_id} committed {fact.committed_on.isoformat()} within the "
                                f"{years}-year window (established later)")
@@ -471,17 +486,23 @@ class _Fold:
         """
         fact = offence.fact
         epoch = self.epoch
-        if epoch is None or offence.epoch != epoch.index or not self._active:
+        if epoch is None or not self._of_licence(offence, epoch) or not self._active:
             return
-        if self.last_full_reconstitution is not None and self.last_full_reconstitution > fact.established_on:
+        if self.last_full_reconstitution is not None and self.last_full_reconstitution > offence.value_on:
             return
-        blocking = self._offence_in(epoch, fact.established_on, day, exclude=fact)
+        blocking = self._offence_in(epoch, offence.value_on, day, exclude=fact)
         if blocking is not None:
             self._move(day, 0, "single_point_blocked", "L223-6 al. 3", fact.fact_id,
                        f"offence {blocking.fact_id} within the window: the point waits for another mechanism")
             return
-        gain = min(1, self.ceiling - self.balance)
+        taken = self.taken.get(fact.fact_id, 0)
         self.single_point_returned.add(fact.fact_id)
+        if taken == 0:
+            self._move(day, 0, "single_point_return", "L223-6 al. 3", fact.fact_id,
+                       f"1-point offence established {fact.established_on.isoformat()} at a balance of 0: it took "
+                       "nothing and returns nothing (A.20)")
+            return
+        gain = max(0, min(taken, self.ceiling - self.balance))
         self._move(day, gain, "single_point_return", "L223-6 al. 3", fact.fact_id,
                    f"1-point offence established {fact.established_on.isoformat()}: point back")
 
@@ -491,11 +512,12 @@ class _Fold:
         """
         fact = offence.fact
         epoch = self.epoch
-        if epoch is None or offence.epoch != epoch.index or not self._active:
+        if epoch is None or not self._of_licence(offence, epoch) or not self._active:
             return
-        if self.last_full_reconstitution is not None and self.last_full_reconstitution > fact.established_on:
+        if self.last_full_reconstitution is not None and self.last_full_reconstitution > offence.value_on:
             return
-        points = offence.points - (1 if fact.fact_id in self.single_point_returned else 0)
+        taken = self.taken.get(fact.fact_id, 0)
+        points = taken - (1 if fact.fact_id in self.single_point_returned and taken else 0)
         if points <= 0:
             return
         gain = max(0, min(points, self.ceiling - self.balance))
@@ -506,6 +528,11 @@ class _Fold:
 
     def _stage(self, day: date, stage: StageCompleted) -> None:
         """L223-6 al. 4; R223-8 — +4 within the ceiling the day after the last day, once a year (A.3, A.4)."""
+        if before_points_system(day):
+            self._move(day, 0, "stage_before_points_system", "R223-8; décret n° 92-559", stage.fact_id,
+                       f"effective before the permis à points started on {POINTS_SYSTEM_START.isoformat()}: "
+                       "nothing to credit, does not start the year (A.19)")
+            return
         if not self._active:
             self._move(day, 0, "stage_without_effect", "R223-8; L223-5", stage.fact_id,
                        "the licence had lost its validity (48SI notified) before the stage took effect")
@@ -532,7 +559,8 @@ class _Fold:
             self._move(day, 0, "forty_eight_si_repeated", "L223-5", letter.fact_id,
                        "the licence had already lost its validity")
             return
-        if not self._active or not invalidation.forty_eight_si_is_effective(self.balance):
+        if (not self._active or before_points_system(day)
+                or not invalidation.forty_eight_si_is_effective(self.balance)):
             self._move(day, 0, "forty_eight_si_void", "L223-1; CE n° 461479", letter.fact_id,
                        f"48SI notified on a balance of {self.balance}: void, invalidates nothing")
             self._flag(day, "void_48si", f"48SI notified while the legal balance was {self.balance}",

@@ -90,8 +90,10 @@ def fact_summary(fact: Fact) -> str:
                   and fact.offence_class is not None else
                   f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
                   else "")
+        registered = (f", registered in the national file on {fact.registered_on.isoformat()}"
+                      if fact.registered_on is not None and fact.registered_on != fact.established_on else "")
         return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
-                f"{fact.established_on.isoformat()}" + (f", {weight}" if weight else ""))
+                f"{fact.established_on.isoformat()}" + registered + (f", {weight}" if weight else ""))
     if isinstance(fact, StageCompleted):
         return f"{fact.case.value} stage {stage_days(fact)}"
     if isinstance(fact, LetterNotified):

@@ -6,13 +6,16 @@ Fixtures any test module can use:
 - `any_store_url` — the database URL behind `ledger`, parametrised the same way (for code that builds its own
   application, a settings object, or runs the CLI in a subprocess).
 - `sqlite_url` — a fresh SQLite file in the test's temporary directory.
-- `pg_url` — a fresh PostgreSQL schema in database `test` on 127.0.0.1:5432, dropped after the test.
+- `pg_url` — a fresh PostgreSQL schema in the test database, dropped after the test.
 - `new_store_url` — a factory `new_store_url("sqlite" | "postgresql") -> str` for tests needing several stores
   (export from one, import into another); each store is cleaned up after the test.
 
 PostgreSQL tests are skipped when the server is unreachable, unless `POINTS_LEDGER_REQUIRE_POSTGRES=1` (set by
 `.ci/run`), in which case they fail: CI must never pass by skipping the production store. Every test using a
 PostgreSQL store is marked `postgres` (`pytest -m "not postgres"` runs without a server).
+
+The test database is `POINTS_LEDGER_TEST_POSTGRES_URL` (default `postgresql://postgres@127.0.0.1:5432/test`, a
+database URL without `?schema=`): point it elsewhere to run the PostgreSQL half against another server.
 
 Schema names carry the pytest-xdist worker id and a random suffix, so parallel workers never share a schema.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from uuid import uuid4
@@ -32,7 +35,16 @@ import pytest
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
-POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_POSTGRES_URL = "POINTS_LEDGER_TEST_POSTGRES_URL"
+DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_dsn(environ: Mapping[str, str] = os.environ) -> str:
+    """The test database: `POINTS_LEDGER_TEST_POSTGRES_URL` when set, else the local server's `test` database."""
+    return environ.get(TEST_POSTGRES_URL, "").strip() or DEFAULT_TEST_POSTGRES_URL
+
+
+POSTGRES_DSN = postgres_dsn()
 REQUIRE_POSTGRES = "POINTS_LEDGER_REQUIRE_POSTGRES"
 STORES = ("sqlite", "postgresql")
 SCHEMA_PREFIX = "pltest"

@@ -9,14 +9,16 @@ from __future__ import annotations
 import typer
 
 from api.cli import integrity_commands, report_commands, simulate_command, store_commands, token_commands
+from api.cli.one_line import OneLineGroup
 
 app = typer.Typer(
     name="points-ledger",
     help="Event-sourced ledger of French driving-licence points (permis à points).",
     no_args_is_help=True,
     add_completion=False,
+    cls=OneLineGroup,
+    pretty_exceptions_enable=False,
 )
-
 
 
 @app.callback()

@@ -30,7 +30,8 @@ from ledger.values import Mode
 from projections import audit_reports
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow, reconcile_with_ledger
+from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow
+from projections.sources import reconciliation_of
 
 BAD_ROWS_SHOWN = 20  # unreadable lines echoed on the terminal; all of them are in the JSON report / --errors
 PROGRESS_EVERY = 500  # rows between two updates of the row counter
@@ -132,6 +133,8 @@ def reconcile(
                                                                               "--out's suffix, else csv).")] = None,
     errors: Annotated[Path | None, typer.Option("--errors", help="Write every unreadable line here (CSV: line, "
                                                                 "licence_number, field, reason).")] = None,
+    fold: Annotated[bool, typer.Option("--fold", help="Fold every licence from its events even when the read "
+                                                      "model could answer the matching rows.")] = False,
 ) -> None:
     """Reconcile a préfecture extract with the ledger, each row as of its extract date.
 
@@ -150,7 +153,7 @@ def reconcile(
         writer = ReportWriter(_open_out(stack, out), fmt, REPORT_COLUMNS,
                               errors_out=_open_out(stack, errors) if errors is not None else None)
         echo = _BadRowEcho(stderr)
-        reconciliation = reconcile_with_ledger(ledger, include_missing=include_missing)
+        reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
         for item in _counted(reconciliation.run(reader), progress, task):
             if isinstance(item, BadRow):
                 echo(item)
@@ -159,6 +162,8 @@ def reconcile(
                 writer.row(item)
         summary = reconciliation.summary.as_json()
         writer.finish(summary)
+        stderr.print(f"{source.describe()}; {reconciliation.summary.folded_rows} row(s) folded",
+                     highlight=False)
     echo.close(f"all of them are in {errors}" if errors else "all of them are in the JSON report"
                if fmt is ReportFormat.JSON else "--errors FILE lists them all")
     summary_console.print(_summary_table(f"Reconciliation of {extract.name}", summary))
@@ -270,7 +275,9 @@ def overdue_stages(
     with ExitStack() as stack:
         ledger = stack.enter_context(open_ledger(get_settings()))
         reader = _open_extract(stack, extract)
-        results = reconcile_with_ledger(ledger).run(reader)
+        reconciliation, source = reconciliation_of(ledger)
+        Console(stderr=True).print(source.describe(), highlight=False)
+        results = reconciliation.run(reader)
         _emit(audit_reports.overdue_stages(results), audit_reports.OVERDUE_STAGE_COLUMNS,
               f"Stages overdue in {extract.name}", fmt, out,
               table_columns=("line", "licence_number", "extract_date", "fact_id", "evidence_ref", "last_day",

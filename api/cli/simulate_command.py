@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.values import Mode
-from projections.balance import balance_from_timeline, timeline_for
+from projections.balance import Balance, balance_from_timeline, timeline_for
 from projections.scenario import Scenario, ScenarioError, ScenarioResult, evaluate, load_scenario
 
 
@@ -43,9 +43,27 @@ def _print_result(result: ScenarioResult) -> None:
         typer.echo(f"  {'ok  ' if r.ok else 'FAIL'} {axes}: " + "; ".join(parts))
 
 
-def _print_explanation(scenario: Scenario, on: date, mode: Mode) -> None:
+def _explained(scenario: Scenario, on: date, mode: Mode) -> Balance:
     timeline = timeline_for(scenario.record, None, mode)
-    balance = balance_from_timeline(timeline, scenario.record, on, None)
+    return balance_from_timeline(timeline, scenario.record, on, None)
+
+
+def _explanation_json(scenario: Scenario, on: date, mode: Mode) -> dict[str, Any]:
+    """The same explanation as the text output, as JSON (`--json --explain DATE`)."""
+    balance = _explained(scenario, on, mode)
+    return {
+        "on": on.isoformat(), "mode": mode.value, "points": balance.points, "ceiling": balance.ceiling,
+        "status": balance.status.value,
+        "movements": [{"on": m.on.isoformat(), "delta": m.delta, "balance": m.balance, "ceiling": m.ceiling,
+                       "rule": m.rule, "article": m.article, "fact_id": m.fact_id, "detail": m.detail}
+                      for m in balance.movements],
+        "scheduled": [{"on": c.on.isoformat(), "kind": c.kind, "points": c.points, "article": c.article}
+                      for c in balance.scheduled],
+    }
+
+
+def _print_explanation(scenario: Scenario, on: date, mode: Mode) -> None:
+    balance = _explained(scenario, on, mode)
     state = balance.state
     typer.echo(f"  explanation on {on.isoformat()} [{mode.value}]: {state.balance}/{state.ceiling} points, "
                f"{state.status.value}")
@@ -86,7 +104,10 @@ def simulate(
         result = evaluate(scenario)
         all_ok = all_ok and result.ok
         if as_json:
-            typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            line = {"file": scenario.source, **result.as_json()}
+            if explain_on is not None:
+                line["explanation"] = _explanation_json(scenario, explain_on, mode)
+            typer.echo(json.dumps(line, ensure_ascii=False))
         else:
             _print_result(result)
             if explain_on is not None:

@@ -12,13 +12,27 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from api.access_log import AccessLog
+from api.http import ui
 from api.http.errors import ErrorResponse, register_error_handlers
 from api.http.guards import BodyGuard
 from api.http.read_audit import ReadAudit
-from api.http.routes import audit, balances, history, integrity, licences, reconciliation, reports, simulate
+from api.http.request_log import RequestLog
+from api.http.routes import (
+    audit,
+    balances,
+    batch,
+    history,
+    integrity,
+    licences,
+    reconciliation,
+    reports,
+    simulate,
+)
+from api.logs import configure_logging
+from api.metrics import Sampler
+from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
-from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
 DESCRIPTION = """
@@ -31,20 +45,26 @@ Errors always read `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service on the store named by `settings.database_url` (one `PointsLedger` per process)."""
+    """Build the service on the store named by `settings.database_url` (one `PointsLedger` per process).
+
+    Also the factory `serve` hands to uvicorn by its import string (`api.http.app:create_app`), so that each
+    worker process builds its own app, its own ledger and its own pool from the environment.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         env = storage_env(settings.database_url, pool_size=settings.pool_size)
-        ledger = PointsLedger(env)
-        tokens = TokenStore(env, pool_size=settings.pool_size)
+        ledger = ObservedLedger(env)
+        tokens = TokenStore.for_ledger(ledger)  # the ledger's pool: one pool per process (decision 0070)
         app.state.ledger = ledger
         app.state.tokens = tokens
-        app.state.access_log = AccessLog(env, pool_size=settings.pool_size)
+        app.state.access_log = AccessLog.for_ledger(ledger)
+        sampler = Sampler(ledger).start()
         try:
             yield
         finally:
+            sampler.stop()
             app.state.access_log.close()
             tokens.close()
             ledger.close()
@@ -55,8 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Event-sourced ledger of French driving-licence points, with as-of-date balances explained.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.http.ui.docs
+        redoc_url=None,
     )
     app.state.settings = settings
+    configure_logging(settings.log_format, settings.log_level)
+    app.add_middleware(RequestLog)
     register_error_handlers(app)
 
     @app.get("/health", tags=["service"])
@@ -71,8 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request.app.state.ledger.recorder.max_notification_id()  # a store error becomes 503 (api/http/errors.py)
         return {"status": "ready"}
 
-    for module in (licences, balances, history, audit, simulate, reconciliation, reports, integrity):
+    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports, integrity):
         app.include_router(module.router)
+    ui.install(app, settings.session_secret)
+    # Added last, so they wrap everything above (the web pages included): the access log sees every route's
+    # caller and status, and the body guard refuses an oversized or non-JSON-safe body before anything runs.
     app.add_middleware(ReadAudit)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)

@@ -39,9 +39,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import LicenceNumber, TokenStoreDep, get_token_store
 from api.http.errors import ApiError
+from api.logs import bind_request
 from api.token_store import Role, TokenStore
 
-__all__ = ["AuthenticatedRoute", "Principal", "Role", "require_licence_access", "require_roles", "stage_agrement"]
+__all__ = ["AuthenticatedRoute", "Principal", "Role", "authenticate_token", "check_licence", "check_role",
+           "require_licence_access", "require_roles", "stage_agrement"]
 
 bearer = HTTPBearer(auto_error=False, description="A token from `points-ledger tokens create`.")
 
@@ -76,6 +78,27 @@ def authenticate(store: TokenStore, credentials: HTTPAuthorizationCredentials | 
     return Principal(info.subject, info.role, info.agrement, info.licence, info.id)
 
 
+def authenticate_token(store: TokenStore, token: str) -> Principal:
+    """The caller behind a token given some other way (the web interface's session): the same check as a
+    bearer header, so revocation (and whatever else the store checks) applies alike."""
+    return authenticate(store, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+
+
+def check_role(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    """403 unless `principal` has one of `roles` (the rule behind `require_roles`)."""
+    if principal.role not in roles:
+        names = ", ".join(r.value for r in roles)
+        raise forbidden(f"the {principal.role.value} role may not do this (allowed: {names})")
+    return principal
+
+
+def check_licence(principal: Principal, number: str) -> Principal:
+    """403 for a driver asking about a licence other than its own (the rule behind `require_licence_access`)."""
+    if principal.role is Role.DRIVER and principal.licence != number.strip():
+        raise forbidden("a driver token reads its own licence only", ("path", "number"))
+    return principal
+
+
 def current_principal(
     request: Request, store: TokenStoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -84,7 +107,7 @@ def current_principal(
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
         principal = authenticate(store, credentials)
-        request.state.principal = principal  # who the access log names (api/http/read_audit.py)
+        request.state.principal = principal  # for the request's log line and the access log (read_audit.py)
     return principal
 
 
@@ -107,7 +130,10 @@ class AuthenticatedRoute(APIRoute):
 
         async def authenticated_first(request: Request) -> Response:
             credentials = await bearer(request)
-            request.state.principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            request.state.principal = principal
+            # Every later line of this request (the facts it records) names the caller.
+            bind_request(subject=principal.subject, role=principal.role.value, token_id=principal.token_id)
             return await handler(request)
 
         return authenticated_first
@@ -115,13 +141,9 @@ class AuthenticatedRoute(APIRoute):
 
 def require_roles(*roles: Role) -> Callable[..., Principal]:
     """A dependency admitting only tokens of `roles` (403 otherwise), returning the `Principal`."""
-    allowed = frozenset(roles)
-    names = ", ".join(r.value for r in roles)
 
     def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            raise forbidden(f"the {principal.role.value} role may not do this (allowed: {names})")
-        return principal
+        return check_role(principal, roles)
 
     return dependency
 
@@ -133,9 +155,7 @@ def require_licence_access(*roles: Role) -> Callable[..., Principal]:
     def dependency(
         number: LicenceNumber, principal: Annotated[Principal, Depends(role_check)]
     ) -> Principal:
-        if principal.role is Role.DRIVER and principal.licence != number.strip():
-            raise forbidden("a driver token reads its own licence only", ("path", "number"))
-        return principal
+        return check_licence(principal, number)
 
     return dependency
 

@@ -27,6 +27,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.metrics import REFUSALS
 from ledger.errors import (
     ChainBroken,
     ConcurrencyConflict,
@@ -77,6 +78,8 @@ class ApiError(Exception):
 
 def error_response(status_code: int, loc: Sequence[str | int], msg: str, type_: str,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
+    if 400 <= status_code < 500:
+        REFUSALS.labels(reason=type_).inc()
     body = {"detail": [{"loc": list(loc), "msg": msg, "type": type_}]}
     return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
 
@@ -132,8 +135,10 @@ def _loc_part(part: Any) -> str | int:
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 without the `input` (and `ctx`) it would echo: a megabyte body is not sent back."""
+    """FastAPI's 422 without the `input` (and `ctx`) it would echo: a megabyte body is not sent back; counted
+    as a refusal."""
     assert isinstance(exc, RequestValidationError)
+    REFUSALS.labels(reason="validation_error").inc()
     detail = [{"loc": [_loc_part(p) for p in error.get("loc", ())],
                "msg": _short(str(error.get("msg", ""))).encode("utf-8", "backslashreplace").decode(),
                "type": str(error.get("type", "value_error"))} for error in exc.errors()[:MAX_ERRORS]]
@@ -158,6 +163,8 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail: Any = exc.detail
     if isinstance(detail, list):
+        if 400 <= exc.status_code < 500:
+            REFUSALS.labels(reason="http_error").inc()
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return error_response(exc.status_code, ["request"], str(detail), kind, exc.headers)

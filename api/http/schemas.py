@@ -134,6 +134,9 @@ class OffenceRecord(RequestModel):
     committed_on: LegalDate
     established_on: Annotated[LegalDate, Field(description="Date de valeur: fine paid, titre exécutoire, "
                                                            "composition pénale executed, conviction final.")]
+    registered_on: LegalDate | None = Field(default=None, description=(
+        "Day the national file (FNPC) registered the withdrawal (date of its letter 48), on or after "
+        "established_on; default established_on. Read by the administrative mode only (docs/law.md, A.22)."))
     points: Annotated[int, Field(ge=0, le=6)] | None = None
     offence_class: OffenceClass | None = Field(default=None, alias="class")
     speeding: SpeedingBody | None = None
@@ -151,7 +154,7 @@ class OffenceRecord(RequestModel):
             **recording(self, recorded_at, recorded_by), committed_on=self.committed_on,
             established_on=self.established_on, points=self.points, offence_class=self.offence_class,
             speeding=speeding, interception=self.interception, description=self.description, natinf=self.natinf,
-            established_by=self.established_by, offence_kind=self.offence_kind,
+            established_by=self.established_by, offence_kind=self.offence_kind, registered_on=self.registered_on,
         )
 
 

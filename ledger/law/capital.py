@@ -12,18 +12,18 @@ from datetime import date
 from enum import StrEnum
 
 from ledger.law.calendar import add_months, add_years
-from ledger.law.in_force import Citation, Entry, InForce
+from ledger.law.in_force import POINTS_SYSTEM_START as POINTS_SYSTEM_START
+from ledger.law.in_force import Citation, Entry, InForce, before_points_system
 from ledger.values import Training
 
 CHECKED = date(2026, 11, 25)
 
-POINTS_SYSTEM_START = date(1992, 7, 1)
 TWELVE_POINTS_SINCE = date(1992, 12, 1)
 
 # Capital of a standard licence, by day.
 MAXIMUM_CAPITAL: InForce[int] = InForce(
     # Décret n° 92-559 du 25 juin 1992: the points system starts with 6 points (former R.255).
-    Entry(date(1992, 7, 1), 6, Citation("Décret n° 92-559 du 25 juin 1992", "R.255",
+    Entry(POINTS_SYSTEM_START, 6, Citation("Décret n° 92-559 du 25 juin 1992", "R.255",
                                         "https://admi.net/jo/19920628/EQUS9200718D.html")),
     # Décret n° 92-1228 du 23 novembre 1992: 12 points (entry into force UNVERIFIED, commonly 1 Dec 1992).
     Entry(date(1992, 12, 1), 12, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-1 I",
@@ -41,7 +41,7 @@ class ProbationRegime(StrEnum):
 
 
 PROBATION_REGIME: InForce[ProbationRegime] = InForce(
-    Entry(date(1992, 7, 1), ProbationRegime.NONE,
+    Entry(POINTS_SYSTEM_START, ProbationRegime.NONE,
           Citation("Décret n° 92-559 du 25 juin 1992", "R223-1")),
     # Loi n° 2003-495 du 12 juin 2003, R223-1 version 01/03/2004: probationary licence, 6 points flat.
     Entry(date(2004, 3, 1), ProbationRegime.FLAT,
@@ -58,7 +58,7 @@ PROBATION_REGIME: InForce[ProbationRegime] = InForce(
 # Ordonnance n° 2018-207 du 28 mars 2018 + décret n° 2018-715 du 3 août 2018: a formation complémentaire taken
 # from 1 January 2019 shortens the probation of a first licence.
 COMPLEMENTARY_TRAINING_SINCE: InForce[bool] = InForce(
-    Entry(date(1992, 7, 1), False, Citation("R223-1 before décret n° 2018-715", "R223-1 II")),
+    Entry(POINTS_SYSTEM_START, False, Citation("R223-1 before décret n° 2018-715", "R223-1 II")),
     Entry(date(2019, 1, 1), True, Citation("Décret n° 2018-715 du 3 août 2018", "L223-1 al. 2; R223-1 II",
                                            "https://legal.tricoteuses.fr/articles/JORFARTI000036748268")),
     last_checked_on=CHECKED,
@@ -93,9 +93,11 @@ def initial_capital(start: date) -> int:
     6 for a probationary licence (half the maximum), else the maximum capital in force (6 in 1992, then 12);
     0 before the points system started on 1992-07-01 (the licence receives its capital that day).
     """
-    if PROBATION_REGIME.value_on(start, default=ProbationRegime.NONE) is not ProbationRegime.NONE:
+    if before_points_system(start):
+        return 0
+    if PROBATION_REGIME.value_on(start) is not ProbationRegime.NONE:
         return PROBATIONARY_CAPITAL
-    return MAXIMUM_CAPITAL.value_on(start, default=0)
+    return MAXIMUM_CAPITAL.value_on(start)
 
 
 def probation_plan(
@@ -109,7 +111,9 @@ def probation_plan(
     provided no point-losing offence occurs during that reduced period — decided by the projection on the
     reduced end date.
     """
-    regime = PROBATION_REGIME.value_on(start, default=ProbationRegime.NONE)
+    if before_points_system(start):
+        return None
+    regime = PROBATION_REGIME.value_on(start)
     if regime is ProbationRegime.NONE:
         return None
     aac = training is Training.AAC
@@ -124,6 +128,7 @@ def probation_plan(
         first_licence
         and regime is ProbationRegime.PROGRESSIVE
         and complementary_training_on is not None
+        and not before_points_system(complementary_training_on)
         and COMPLEMENTARY_TRAINING_SINCE.value_on(complementary_training_on)
     ):
         candidate = add_months(start, 18) if aac else add_years(start, 2)

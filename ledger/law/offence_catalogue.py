@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.law.in_force import Citation, Entry, InForce
+from ledger.law.in_force import POINTS_SYSTEM_START, Citation, Entry, InForce
 from ledger.values import OffenceClass
 
 CHECKED = date(2026, 11, 25)
-SYSTEM_START = date(1992, 7, 1)
+SYSTEM_START = POINTS_SYSTEM_START
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,8 @@ class Scale:
     article: str
 
 
-def _always(points: int, klass: OffenceClass, article: str, source: str = "Code de la route") -> InForce[Scale]:
+def _always(points: int, klass: OffenceClass, article: str,
+            source: str = "Code de la route") -> InForce[Scale | None]:
     return InForce(Entry(SYSTEM_START, Scale(points, klass, article), Citation(source, article)),
                    last_checked_on=CHECKED)
 
@@ -35,8 +36,9 @@ def _always(points: int, klass: OffenceClass, article: str, source: str = "Code 
 C1, C2, C3, C4, C5, DELIT = (OffenceClass.C1, OffenceClass.C2, OffenceClass.C3, OffenceClass.C4,
                              OffenceClass.C5, OffenceClass.DELIT)
 
-CATALOGUE: dict[str, InForce[Scale]] = {
+CATALOGUE: dict[str, InForce[Scale | None]] = {
     "phone_in_hand": InForce(
+        Entry(SYSTEM_START, None, Citation("Code de la route before décret n° 2003-293", "R412-6-1")),
         # Décret n° 2003-293 du 31 mars 2003: phone held in hand, 2nd class, 2 points.
         Entry(date(2003, 4, 1), Scale(2, C2, "R412-6-1"),
               Citation("Décret n° 2003-293 du 31 mars 2003", "R412-6-1")),
@@ -69,6 +71,7 @@ CATALOGUE: dict[str, InForce[Scale]] = {
     "accelerating_when_overtaken": _always(2, C4, "R414-16"),
     "helmet": _always(3, C4, "R431-1"),
     "gloves": InForce(
+        Entry(SYSTEM_START, None, Citation("Code de la route before décret n° 2016-1232", "R431-1-2")),
         # Décret n° 2016-1232 du 16 septembre 2016: gloves compulsory for motorcyclists from 20 November 2016.
         Entry(date(2016, 11, 20), Scale(1, C3, "R431-1-2"),
               Citation("Décret n° 2016-1232 du 16 septembre 2016", "R431-1-2")),
@@ -93,13 +96,21 @@ def scale_of(kind: str, committed_on: date, established_on: date) -> Scale | Non
     """R413-14 … L235-1 — the barème of `kind` for an offence committed and established on these days (A.11).
 
     The version in force on the commission date, unless a version in force on the establishment date is more
-    lenient (fewer points): rétroactivité in mitius. None when the article carried no points then.
+    lenient (fewer points): rétroactivité in mitius. None when the article carried no points then (the caller
+    asks only about offences committed since 1992-07-01).
     """
     table = CATALOGUE[kind]
-    at_commission = table.entry_on(committed_on)
-    at_establishment = table.entry_on(established_on)
+    at_commission = table.value_on(committed_on)
+    at_establishment = table.value_on(established_on)
     if at_commission is None:
         return None
-    if at_establishment is not None and at_establishment.value.points < at_commission.value.points:
-        return at_establishment.value
-    return at_commission.value
+    if at_establishment is not None and at_establishment.points < at_commission.points:
+        return at_establishment
+    return at_commission
+
+
+def class_of(kind: str) -> OffenceClass:
+    """R413-14 … L235-1 — the class of `kind` in its latest version (a 4th-class contravention if unknown)."""
+    table = CATALOGUE.get(kind)
+    latest = table.entries[-1].value if table is not None else None
+    return latest.offence_class if latest is not None else OffenceClass.C4

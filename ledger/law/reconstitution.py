@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.law.calendar import add_months, add_years
-from ledger.law.in_force import Citation, Entry, InForce
+from ledger.law.in_force import POINTS_SYSTEM_START, Citation, Entry, InForce
 from ledger.values import OffenceClass
 
 CHECKED = date(2026, 11, 25)
@@ -21,23 +21,29 @@ LOI_2007_297_COMMITTED = date(2007, 1, 1)
 # Years of the full reconstitution for a record of 1st–3rd class contraventions, by anchor DV.
 FULL_RECONSTITUTION_LIGHT_YEARS: InForce[int] = InForce(
     # Décret n° 92-1228: full reconstitution after 3 years without offence.
-    Entry(date(1992, 7, 1), 3, Citation("Décret n° 92-1228 du 23 novembre 1992", "L223-6 al. 1 (old)")),
+    Entry(POINTS_SYSTEM_START, 3, Citation("Décret n° 92-1228 du 23 novembre 1992", "L223-6 al. 1 (old)")),
     # Loi n° 2011-267 (LOPPSI 2): 2 years for DV on/after 1 January 2011 (CE 21 nov. 2016 n° 392555).
     Entry(LOPPSI_2_DV, 2, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 1",
                                    "http://www.conseil-etat.fr/fr/arianeweb/CE/analyse/2016-11-21/392555")),
     last_checked_on=CHECKED,
 )
 
-# Months after its DV at which a single withdrawn point comes back (0: no such rule), by DV.
-SINGLE_POINT_MONTHS: InForce[int] = InForce(
-    Entry(date(1992, 7, 1), 0, Citation("L223-6 before loi n° 2007-297", "L223-6")),
-    # Loi n° 2007-297 du 5 mars 2007: 1 year, for offences committed from 1 January 2007.
-    Entry(LOI_2007_297_COMMITTED, 12, Citation("Loi n° 2007-297 du 5 mars 2007", "L223-6 al. 3",
-                                               "https://www.club911.net/viewtopic.php?t=76750&view=print")),
+# The single-point rule has two date axes (A.8). By DV: from 2011-01-01, 6 months (None: look at the commission).
+SINGLE_POINT_MONTHS_BY_DV: InForce[int | None] = InForce(
+    Entry(POINTS_SYSTEM_START, None, Citation("L223-6 before loi n° 2011-267", "L223-6 al. 3")),
     # Loi n° 2011-267: 6 months for DV on/after 1 January 2011 (first returns 1 July 2011).
     Entry(LOPPSI_2_DV, 6, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 3",
                                    "https://permisapoints.fr/recuperer-des-points/stage-de-recuperation-de-points/"
                                    "changements-2011")),
+    last_checked_on=CHECKED,
+)
+
+# By commission date, for a DV before 2011: 1 year for offences committed from 2007-01-01 (None: no such rule).
+SINGLE_POINT_MONTHS_BY_COMMISSION: InForce[int | None] = InForce(
+    Entry(POINTS_SYSTEM_START, None, Citation("L223-6 before loi n° 2007-297", "L223-6")),
+    # Loi n° 2007-297 du 5 mars 2007: 1 year, for offences committed from 1 January 2007.
+    Entry(LOI_2007_297_COMMITTED, 12, Citation("Loi n° 2007-297 du 5 mars 2007", "L223-6 al. 3",
+                                               "https://www.club911.net/viewtopic.php?t=76750&view=print")),
     last_checked_on=CHECKED,
 )
 
@@ -65,13 +71,13 @@ def single_point_return_on(established_on: date, committed_on: date) -> date | N
     """L223-6 al. 3 — day a single withdrawn point comes back, or None when no such rule applies (A.8).
 
     DV on/after 2011-01-01: 6 months after it. DV earlier: 1 year after it, if the offence was committed on or
-    after 2007-01-01 (loi n° 2007-297); offences committed before 2007 have no single-point rule.
+    after 2007-01-01 (loi n° 2007-297); offences committed before 2007 have no single-point rule. Both axes
+    are read from their tables.
     """
-    if established_on >= LOPPSI_2_DV:
-        return add_months(established_on, SINGLE_POINT_MONTHS.value_on(established_on))
-    if committed_on >= LOI_2007_297_COMMITTED:
-        return add_months(established_on, SINGLE_POINT_MONTHS.value_on(committed_on))
-    return None
+    months = SINGLE_POINT_MONTHS_BY_DV.value_on(established_on)
+    if months is None:
+        months = SINGLE_POINT_MONTHS_BY_COMMISSION.value_on(committed_on)
+    return None if months is None else add_months(established_on, months)
 
 
 def ten_year_return_on(offence_class: OffenceClass, established_on: date) -> date | None:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from ledger.facts import StageCompleted
 from ledger.law.calendar import add_months, add_years, next_day
-from ledger.law.in_force import Citation, Entry, InForce
+from ledger.law.in_force import POINTS_SYSTEM_START, Citation, Entry, InForce, before_points_system
 
 CHECKED = date(2026, 11, 25)
 STAGE_POINTS = 4
@@ -20,20 +20,22 @@ LOPPSI_2 = date(2011, 3, 16)
 
 # Years between two crediting stages, by the effective date of the new stage.
 STAGE_SPACING_YEARS: InForce[int] = InForce(
-    # R223-8 II (old text): a new stage only after two years.
-    Entry(date(1992, 12, 1), 2, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 II (old)",
-                                         "https://www.lexbase.fr/texte-de-loi/5371435-autre-version")),
+    # R223-8 II (old text, décret n° 92-1228): a new stage only after two years; applied from the start of the
+    # points system (the décret n° 92-559 stage had no spacing of its own: UNVERIFIED).
+    Entry(POINTS_SYSTEM_START, 2, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 II (old)",
+                                           "https://www.lexbase.fr/texte-de-loi/5371435-autre-version")),
     # Loi n° 2011-267 du 14 mars 2011 (LOPPSI 2), L223-6 in force 16/03/2011: "dans la limite d'une fois par an".
     Entry(LOPPSI_2, 1, Citation("Loi n° 2011-267 du 14 mars 2011", "L223-6 al. 4",
-                                         "https://permisapoints.fr/recuperer-des-points/stage-de-recuperation-"
-                                         "de-points/changements-2011")),
+                                "https://permisapoints.fr/recuperer-des-points/stage-de-recuperation-"
+                                "de-points/changements-2011")),
     last_checked_on=CHECKED,
 )
 
 # Highest balance a stage may bring the licence to (None: the ceiling).
 STAGE_BALANCE_LIMIT: InForce[int | None] = InForce(
-    # Décret n° 92-1228: +4 "sans que le nombre de points puisse dépasser onze".
-    Entry(date(1992, 12, 1), 11, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 (old)")),
+    # Décret n° 92-1228: +4 "sans que le nombre de points puisse dépasser onze" (with the 6-point capital of
+    # décret n° 92-559 the ceiling is lower anyway).
+    Entry(POINTS_SYSTEM_START, 11, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 (old)")),
     # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, rules.md §8).
     Entry(date(2003, 7, 12), None, Citation("Décret n° 2003-642 du 11 juillet 2003", "R223-8 II")),
     last_checked_on=CHECKED,
@@ -46,15 +48,20 @@ def stage_effective_on(stage: StageCompleted) -> date:
 
 
 def earliest_next_stage(last_crediting_effective_on: date | None, after: date) -> date:
-    """L223-6 al. 4; R223-8 II — first effective date on/after `after` at which a stage may credit again (A.3)."""
+    """L223-6 al. 4; R223-8 II — first effective date on/after `after` at which a stage may credit again (A.3).
+
+    Read off the spacing table: in each period of the table, the earliest day both in the period and far enough
+    from the last crediting stage under that period's spacing.
+    """
+    earliest = max(after, POINTS_SYSTEM_START)
     if last_crediting_effective_on is None:
-        return after
-    one_year = add_years(last_crediting_effective_on, 1)
-    if one_year >= LOPPSI_2:
-        return max(one_year, after)
-    two_years = add_years(last_crediting_effective_on, 2)
-    # Before 2011-03-16 the spacing is two years; from that day one year suffices.
-    return max(min(two_years, LOPPSI_2), after)
+        return earliest
+    entries = STAGE_SPACING_YEARS.entries
+    for entry, following in zip(entries, (*entries[1:], None), strict=False):
+        candidate = max(earliest, entry.since, add_years(last_crediting_effective_on, entry.value))
+        if following is None or candidate < following.since:
+            return candidate
+    raise AssertionError("the last period of the table has no end")  # pragma: no cover
 
 
 def spacing_respected(effective_on: date, last_crediting_effective_on: date | None) -> bool:
@@ -64,6 +71,8 @@ def spacing_respected(effective_on: date, last_crediting_effective_on: date | No
     credited at least one point plus one calendar year (two years when the new stage is effective before
     2011-03-16). Per person: carries over a reissue.
     """
+    if before_points_system(effective_on):
+        return False
     if last_crediting_effective_on is None:
         return True
     years = STAGE_SPACING_YEARS.value_on(effective_on)
@@ -74,9 +83,11 @@ def stage_credit(balance: int, ceiling: int, effective_on: date) -> int:
     """R223-8 II — "récupération de quatre points dans la limite du plafond" (A.4).
 
     min(4, ceiling − balance) on the balance at the effective date; the surplus is lost. Before 2003-07-12 the
-    stage could not bring the balance above 11.
+    stage could not bring the balance above 11; before 1992-07-01 there were no points to credit (A.19).
     """
-    limit = STAGE_BALANCE_LIMIT.value_on(effective_on, default=ceiling)
+    if before_points_system(effective_on):
+        return 0
+    limit = STAGE_BALANCE_LIMIT.value_on(effective_on)
     top = ceiling if limit is None else min(ceiling, limit)
     return max(0, min(STAGE_POINTS, top - balance))
 

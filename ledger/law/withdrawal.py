@@ -10,10 +10,17 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.facts import OffenceEstablished
+from ledger.values import Mode
 
 
-def effective_on(offence: OffenceEstablished) -> date:
-    """L223-1 al. 4 — a withdrawal takes effect when the réalité de l'infraction is established (A.2)."""
+def effective_on(offence: OffenceEstablished, mode: Mode = Mode.LEGAL) -> date:
+    """L223-1 al. 4 — a withdrawal takes effect when the réalité de l'infraction is established (A.2).
+
+    The administrative mode reads the national file's registration date wherever the legal one reads the DV
+    (A.22): the FNPC withdraws, anchors and counts the offence from the day it registered it.
+    """
+    if mode is Mode.ADMINISTRATIVE and offence.registered_on is not None:
+        return offence.registered_on
     return offence.established_on
 
 

@@ -36,7 +36,7 @@ from projections.timeline import Timeline, build_timeline
 
 
 class Kind(StrEnum):
-    """What a report row says about one licence (shared/formats/prefecture-extract.md, exactly these values)."""
+    """What a report row says about one licence (docs/formats/prefecture-extract.md, exactly these values)."""
 
     MATCH = "match"
     UNKNOWN_LICENCE = "unknown_licence"

@@ -118,19 +118,38 @@ def explain_missing(file: LicenceFile, on: date | None) -> Explanation:
 
 
 def _explain_match(words: _Words, row: ExtractRow, file: LicenceFile, legal: DayState) -> None:
-    words.say(f"The préfecture's file agrees with the ledger's legal balance on {row.extract_date.isoformat()}: "
-              f"{_figures(legal.balance, legal.ceiling, legal.status)}.")
     movements = file.timeline(Mode.LEGAL).movements_until(row.extract_date)
-    if movements:
-        words.say(f"Last movement: {words.movement(movements[-1])}.")
-    _note_ceiling(words, row, legal)
+    last = words.movement(movements[-1]) if movements else None
+    for sentence in match_sentences(row, legal.balance, legal.ceiling, legal.status, last):
+        words.say(sentence)
     _note_last_stage(words, row)
 
 
+def match_sentences(row: ExtractRow, balance: int, ceiling: int, status: Status,
+                    last_movement: str | None) -> list[str]:
+    """A matching row's explanation, from the legal state and the worded last movement alone: the fold and the
+    read model (which stores both) word it with this same function, so their reports are identical."""
+    sentences = [f"The préfecture's file agrees with the ledger's legal balance on {row.extract_date.isoformat()}: "
+                 f"{_figures(balance, ceiling, status)}."]
+    if last_movement is not None:
+        sentences.append(f"Last movement: {last_movement}.")
+    note = _ceiling_note(row, ceiling)
+    if note is not None:
+        sentences.append(note)
+    return sentences
+
+
+def _ceiling_note(row: ExtractRow, ceiling: int) -> str | None:
+    if row.ceiling is not None and row.ceiling != ceiling:
+        return (f"The préfecture shows a ceiling of {row.ceiling}, the ledger {ceiling} (R223-1: 6 plus "
+                f"the majorations obtained during probation, 12 after it).")
+    return None
+
+
 def _note_ceiling(words: _Words, row: ExtractRow, legal: DayState) -> None:
-    if row.ceiling is not None and row.ceiling != legal.ceiling:
-        words.say(f"The préfecture shows a ceiling of {row.ceiling}, the ledger {legal.ceiling} (R223-1: 6 plus "
-                  f"the majorations obtained during probation, 12 after it).")
+    note = _ceiling_note(row, legal.ceiling)
+    if note is not None:
+        words.say(note)
 
 
 def _note_last_stage(words: _Words, row: ExtractRow) -> None:

@@ -1,10 +1,14 @@
-"""Read a préfecture extract (shared/formats/prefecture-extract.md) into typed rows, one at a time.
+"""Read a préfecture extract (docs/formats/prefecture-extract.md) into typed rows, one at a time.
 
 The extract is what the préfecture's file (the FNPC) believes on a date; it can be millions of lines, so it
 is read as a stream: `open_extract(lines)` checks the header at once (a file whose header lacks a required
 column cannot be reconciled at all: `InvalidExtract`), then iterating it yields one `ExtractRow` per readable
 line and one `BadRow` per line that cannot be read — naming its line number and every faulty field — so the
 rest of the file is still reconciled (docs/decisions/0005-reconciliation.md).
+
+The extract may be separated by commas or, as French Excel saves a CSV, by semicolons, and may start with a
+UTF-8 byte order mark: the header line decides the separator (`sniff_delimiter`), so the API, the command line
+and the web interface read both.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 from ledger.values import Status
 
@@ -80,11 +85,28 @@ class InvalidExtract(ValueError):
         self.reason = reason
 
 
+def sniff_delimiter(header_line: str) -> str:
+    """`;` when the header line has more semicolons than commas (a French Excel CSV), else `,`."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _peek_header(lines: Iterable[str]) -> tuple[str, Iterator[str]]:
+    """The separator, and the lines again from the first one (blank lines before the header included)."""
+    iterator = iter(lines)
+    seen: list[str] = []
+    for line in iterator:
+        seen.append(line)
+        if line.strip().lstrip("\ufeff").strip():
+            return sniff_delimiter(line), chain(seen, iterator)
+    return ",", iter(seen)
+
+
 class ExtractReader:
     """The rows of one extract, read lazily. Construct with `open_extract` (which checks the header)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
-        self._reader = csv.reader(iter(lines))
+        self.delimiter, rows = _peek_header(lines)
+        self._reader = csv.reader(rows, delimiter=self.delimiter)
         self.header = self._read_header()
         self.columns = {name: i for i, name in enumerate(self.header) if name}
 

@@ -20,8 +20,9 @@ from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.facts import LicenceRecord
 from ledger.values import Mode, Status
+from projections.intervals import Interval
 from projections.reconciliation.classify import Kind, LicenceFile, MissingStage, classify
-from projections.reconciliation.explanations import explain, explain_missing, explain_unknown
+from projections.reconciliation.explanations import explain, explain_missing, explain_unknown, match_sentences
 from projections.reconciliation.extract import BadRow, ExtractRow
 
 REPORT_COLUMNS = (
@@ -114,6 +115,23 @@ def reconcile_row(row: ExtractRow, file: LicenceFile | None) -> ReconciliationRo
     )
 
 
+def matching_row(row: ExtractRow, known: Interval) -> ReconciliationRow | None:
+    """The report row of `row` from the read model's interval on its date, when the extract matches the legal
+    balance and the row needs nothing else (no stage of the préfecture to compare): the same row `reconcile_row`
+    gives after folding (tested). None: the row needs the fold."""
+    if (known.status is Status.NOT_OBTAINED or row.last_stage_effective_on is not None
+            or row.balance != known.balance or row.status is not known.status):
+        return None
+    text = " ".join(match_sentences(row, known.balance, known.ceiling, known.status, known.last_movement))
+    return ReconciliationRow(
+        row.licence_number, row.extract_date, Kind.MATCH, text, line=row.line, extract_balance=row.balance,
+        extract_status=row.status, extract_ceiling=row.ceiling, ledger_balance=known.balance,
+        ledger_status=known.status, ledger_ceiling=known.ceiling,
+        administrative_balance=known.administrative_balance, administrative_status=known.administrative_status,
+        fact_ids=(known.last_fact_id,) if known.last_fact_id is not None else (),
+    )
+
+
 def missing_row(file: LicenceFile, on: date | None) -> ReconciliationRow:
     """A ledger licence the extract does not list, with its balances on the extract's date when known."""
     explanation = explain_missing(file, on)
@@ -134,6 +152,9 @@ def missing_row(file: LicenceFile, on: date | None) -> ReconciliationRow:
 LoadRecord = Callable[[str], LicenceRecord | None]
 _T = TypeVar("_T")
 LoadRecords = Callable[[Sequence[str]], Mapping[str, LicenceRecord]]
+# (licence, extract date) pairs → the read model's interval on that date, or None for a licence the ledger does
+# not hold; a pair left out must be folded (its licence changed after the read model's position).
+KnownStates = Callable[[Sequence[tuple[str, date]]], Mapping[tuple[str, date], Interval | None]]
 
 PREFETCH_ROWS = 200  # extract rows read ahead so their licences are loaded in one query (bounded memory)
 
@@ -144,6 +165,7 @@ class ReconciliationSummary:
 
     counts: Counter[Kind] = field(default_factory=Counter)
     bad_rows: int = 0
+    folded_rows: int = 0  # rows whose licence was folded (the others were answered by the read model)
 
     @property
     def rows(self) -> int:
@@ -159,8 +181,10 @@ class Reconciliation:
     `load(number)` returns a licence's record or None; only the current licence's file is kept, so memory is
     bounded by one licence whatever the extract's size. With `load_many(numbers)` (records by number, absent
     when unknown), the run reads `PREFETCH_ROWS` rows ahead and loads their licences in one call: fewer store
-    round trips, memory still bounded by that window, not by the extract or the ledger. With
-    `include_missing`, the licence numbers seen are kept (bounded by the number of licences) and, after the
+    round trips, memory still bounded by that window, not by the extract or the ledger. With `known` (the read
+    model's intervals of a window's rows, `KnownStates`), a row that matches the legal balance, or whose licence
+    the ledger does not hold, is answered without loading or folding anything; only the other rows are folded.
+    With `include_missing`, the licence numbers seen are kept (bounded by the number of licences) and, after the
     last row, each ledger licence from `licence_numbers()` that the extract did not list gives a
     `missing_from_extract` row, on the latest extract date seen.
     """
@@ -168,11 +192,13 @@ class Reconciliation:
     def __init__(
         self, load: LoadRecord, *, include_missing: bool = False,
         licence_numbers: Callable[[], Iterable[str]] | None = None, load_many: LoadRecords | None = None,
+        known: KnownStates | None = None,
     ) -> None:
         if include_missing and licence_numbers is None:
             raise ValueError("include_missing needs the ledger's licence numbers")
         self.load = load
         self.load_many = load_many
+        self.known = known
         self.include_missing = include_missing
         self.licence_numbers = licence_numbers
         self.summary = ReconciliationSummary()
@@ -182,25 +208,30 @@ class Reconciliation:
         latest: date | None = None
         current: LicenceFile | None = None
         current_number: str | None = None
-        for item, preloaded in self._with_records(items):
+        for item, preloaded, answered in self._with_records(items):
             if isinstance(item, BadRow):
                 self.summary.bad_rows += 1
                 if self.include_missing and item.licence_number:
                     seen.add(item.licence_number)
                 yield item
                 continue
-            if item.licence_number != current_number:
-                record = preloaded.get(item.licence_number) if self.load_many else self.load(item.licence_number)
-                current = LicenceFile(record) if record is not None else None
-                current_number = item.licence_number
             if self.include_missing:
                 seen.add(item.licence_number)
                 latest = item.extract_date if latest is None else max(latest, item.extract_date)
-            result = reconcile_row(item, current)
-            self.summary.counts[result.kind] += 1
-            yield result
-        if not self.include_missing:
-            return
+            if answered is None:
+                if item.licence_number != current_number:
+                    record = (preloaded.get(item.licence_number) if self.load_many
+                              else self.load(item.licence_number))
+                    current = LicenceFile(record) if record is not None else None
+                    current_number = item.licence_number
+                answered = reconcile_row(item, current)
+                self.summary.folded_rows += 1
+            self.summary.counts[answered.kind] += 1
+            yield answered
+        if self.include_missing:
+            yield from self._missing(seen, latest)
+
+    def _missing(self, seen: set[str], latest: date | None) -> Iterator[ReconciliationRow]:
         assert self.licence_numbers is not None
         unseen = (number for number in self.licence_numbers() if number not in seen)
         for window in _windows(unseen, PREFETCH_ROWS):
@@ -211,21 +242,41 @@ class Reconciliation:
                     continue
                 result = missing_row(LicenceFile(record), latest)
                 self.summary.counts[result.kind] += 1
+                self.summary.folded_rows += 1
                 yield result
 
     def _with_records(
         self, items: Iterable[ExtractRow | BadRow]
-    ) -> Iterator[tuple[ExtractRow | BadRow, Mapping[str, LicenceRecord]]]:
-        """Each item with the records preloaded for its window (empty without `load_many`: loaded one by one)."""
-        if self.load_many is None:
+    ) -> Iterator[tuple[ExtractRow | BadRow, Mapping[str, LicenceRecord], ReconciliationRow | None]]:
+        """Each item with the records preloaded for its window (empty without `load_many`: loaded one by one)
+        and its report row when the read model answers it (None: it must be folded)."""
+        if self.load_many is None and self.known is None:
             for item in items:
-                yield item, {}
+                yield item, {}, None
             return
         for window in _windows(items, PREFETCH_ROWS):
-            numbers = list(dict.fromkeys(i.licence_number for i in window if isinstance(i, ExtractRow)))
-            records = self.load_many(numbers) if numbers else {}
-            for item in window:
-                yield item, records
+            answers = self._answered(window)
+            numbers = list(dict.fromkeys(i.licence_number for n, i in enumerate(window)
+                                         if isinstance(i, ExtractRow) and answers[n] is None))
+            records = self.load_many(numbers) if numbers and self.load_many is not None else {}
+            for item, answered in zip(window, answers, strict=True):
+                yield item, records, answered
+
+    def _answered(self, window: list[ExtractRow | BadRow]) -> list[ReconciliationRow | None]:
+        """The rows of `window` the read model answers (None where the row must be folded)."""
+        if self.known is None:
+            return [None] * len(window)
+        states = self.known([(i.licence_number, i.extract_date) for i in window if isinstance(i, ExtractRow)])
+        answers: list[ReconciliationRow | None] = []
+        for item in window:
+            key = (item.licence_number, item.extract_date) if isinstance(item, ExtractRow) else None
+            if key is None or key not in states:
+                answers.append(None)
+                continue
+            known = states[key]
+            assert isinstance(item, ExtractRow)
+            answers.append(reconcile_row(item, None) if known is None else matching_row(item, known))
+        return answers
 
     def _records(self, numbers: list[str]) -> Mapping[str, LicenceRecord]:
         if self.load_many is not None:

@@ -75,6 +75,9 @@ ROUTES = (
     Route("record reissue", "POST", "/licences/{number}/reissues", PREFECTURE, lambda n: {
         "obtained_on": "2021-08-01", "evidence_ref": "ANTS-REISSUE"}, writes=True,
         prepare=(("surrenders", {"on": "2021-01-10", "evidence_ref": "REST-0"}),)),
+    Route("record a batch", "POST", "/facts:batch", PREFECTURE, lambda n: {"facts": [
+        {"licence_number": n, "kind": "letter", "fact": {"code": "48", "notified_on": "2020-02-10",
+                                                         "evidence_ref": "LRAR-BATCH"}}]}, writes=True),
     Route("read balance", "GET", "/licences/{number}/balance?on=2021-06-03", READERS),
     Route("read stage eligibility", "GET", "/licences/{number}/stage-eligibility?on=2021-06-03",
           frozenset({"prefecture", "auditor", "organiser", "organiser_other", "driver"})),

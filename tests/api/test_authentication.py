@@ -12,6 +12,7 @@ import pytest
 from api.clock import now_utc
 from api.token_store import Role, TokenError, TokenStore, split_token
 from ledger.storage import storage_env
+from tests import conftest
 from tests.api.conftest import Api
 from tests.api.routes_table import ROUTES, Route, prepared_licence
 
@@ -96,7 +97,7 @@ def test_the_tokens_live_in_the_ledgers_postgresql_schema(pg_url: str) -> None:
     store.close()
     schema = pg_url.rsplit("schema=", 1)[1]
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test") as conn:
+    with psycopg.connect(conftest.POSTGRES_DSN) as conn:
         row = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s "
                            "AND table_name = 'api_tokens'", (schema,)).fetchone()
 

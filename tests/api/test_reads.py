@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from api.http.balance_answer import BalanceSummary
+from api.http.schemas import BalanceResponse
 from api.token_store import Role
 from tests.api.conftest import AGREMENT, TODAY, Api
 
@@ -33,8 +35,8 @@ def _get(api: Api, url: str, who: str = "prefecture") -> dict[str, Any]:
 def test_the_balance_is_read_on_the_day_before_and_the_day_after_a_stage(api: Api) -> None:
     number = _licence_with_offence_and_stage(api)
 
-    before = _get(api, f"/licences/{number}/balance?on=2024-06-04")
-    after = _get(api, f"/licences/{number}/balance?on=2024-06-05")
+    before = _get(api, f"/licences/{number}/balance?on=2024-06-04&explain=true")
+    after = _get(api, f"/licences/{number}/balance?on=2024-06-05&explain=true")
 
     assert (before["points"], before["ceiling"], before["status"]) == (8, 12, "valid")
     assert (after["points"], after["ceiling"]) == (12, 12)
@@ -43,6 +45,22 @@ def test_the_balance_is_read_on_the_day_before_and_the_day_after_a_stage(api: Ap
     assert "R223-8" in credit["article"]
     assert before["stage"]["points_now"] == 4
     assert any(change["kind"] == "full_reconstitution" for change in before["scheduled"])
+
+
+def test_the_balance_answers_the_figures_and_explains_them_only_when_asked(api: Api) -> None:
+    number = _licence_with_offence_and_stage(api)
+    known_at = "2030-01-01T10:00:00+02:00"
+
+    lean = _get(api, f"/licences/{number}/balance?on=2024-06-04&known_at={known_at.replace('+', '%2B')}")
+    full = _get(api, f"/licences/{number}/balance?on=2024-06-04&known_at={known_at.replace('+', '%2B')}"
+                     "&explain=true")
+
+    assert set(lean) == set(BalanceSummary.model_fields)
+    assert BalanceSummary.model_validate(lean).model_dump(mode="json") == lean  # the documented shape and text
+    assert lean == {key: full[key] for key in lean}
+    assert lean["known_at"] == "2030-01-01T08:00:00Z"
+    assert "movements" not in lean and full["movements"]
+    assert BalanceResponse.model_validate(full).model_dump(mode="json") == full
 
 
 def test_the_balance_defaults_to_today_in_paris(api: Api) -> None:
@@ -251,6 +269,24 @@ def test_an_offence_given_by_kind_withdraws_the_points_of_its_article(api: Api) 
     api.record(number, "offences", {"committed_on": "2024-03-02", "established_on": "2024-03-20",
                                     "kind": "red_light", "evidence_ref": "PV-KIND"})
 
-    balance = _get(api, f"/licences/{number}/balance?on=2024-03-20")
+    balance = _get(api, f"/licences/{number}/balance?on=2024-03-20&explain=true")
 
     assert (balance["points"], balance["movements"][-1]["rule"]) == (8, "withdrawal")
+
+
+def test_an_offence_keeps_the_day_the_national_file_registered_it(api: Api) -> None:
+    number = api.new_licence("1998-06-01")
+    api.record(number, "offences", {**OFFENCE, "registered_on": "2024-05-02"})
+
+    history = _get(api, f"/licences/{number}/history?on=2024-06-01")
+
+    offence = next(fact for fact in history["facts"] if fact["fact_id"] == "o1")
+    assert offence["legal_dates"]["registered_on"] == "2024-05-02"
+
+
+def test_a_registration_before_the_date_de_valeur_is_refused_naming_the_field(api: Api) -> None:
+    number = api.new_licence("1998-06-01")
+    response = api.client.post(f"/licences/{number}/offences", headers=api.auth("prefecture"),
+                               json={**OFFENCE, "registered_on": "2024-03-19"})
+    assert response.status_code == 422
+    assert "registered_on" in response.text

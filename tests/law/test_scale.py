@@ -17,7 +17,7 @@ from tests.builders import an_offence, d
 def test_speeding_bands_give_points_and_class(limit: int, excess: int, points: int, klass: OffenceClass) -> None:
     speeding = Speeding(limit, excess)
     assert speeding_points_on(speeding, d("2025-01-01")) == points
-    assert speeding_class(speeding) is klass
+    assert speeding_class(speeding, d("2025-01-01")) is klass
 
 
 def test_an_excess_under_5_kmh_costs_a_point_until_2023_12_31_and_none_from_2024_01_01() -> None:

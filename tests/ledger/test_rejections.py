@@ -98,6 +98,8 @@ REJECTIONS: dict[str, Rejection] = {
     "second new licence after the same 48SI": Rejection(
         lambda: a_reissue("2024-08-01"), "obtained_on", lambda: [*invalidated(), a_reissue("2024-06-01")]),
     "new licence with an unknown training": Rejection(lambda: a_reissue(training="online"), "training", invalidated),
+    "national file registration before the date de valeur": Rejection(
+        lambda: an_offence("2023-03-10", "2023-03-20", registered_on=d("2023-03-19")), "registered_on"),
     "empty evidence reference": Rejection(lambda: an_offence(evidence_ref=""), "evidence_ref"),
     "blank evidence reference": Rejection(lambda: a_stage(evidence_ref="   "), "evidence_ref"),
     "evidence reference over 200 characters": Rejection(lambda: a_letter(evidence_ref="E" * 201), "evidence_ref"),

@@ -37,3 +37,10 @@ def test_schema_names_carry_the_worker_and_are_unique(monkeypatch: pytest.Monkey
     names = {conftest.fresh_schema_name() for _ in range(1000)}
     assert len(names) == 1000
     assert all(name.startswith("pltest_gw3_") and name.replace("_", "").isalnum() for name in names)
+
+
+def test_the_test_database_is_read_from_the_environment() -> None:
+    elsewhere = "postgresql://tester@db.example:6543/ledger_tests"
+    assert conftest.postgres_dsn({conftest.TEST_POSTGRES_URL: elsewhere}) == elsewhere
+    assert conftest.postgres_dsn({}) == "postgresql://postgres@127.0.0.1:5432/test"
+    assert conftest.postgres_dsn({conftest.TEST_POSTGRES_URL: "  "}) == conftest.DEFAULT_TEST_POSTGRES_URL

@@ -25,6 +25,7 @@ from tests.ledger.builders import (
     a_surrender,
     an_annulment,
     an_offence,
+    d,
 )
 from tests.ledger.stores import all_streams, application_sequence
 
@@ -274,3 +275,34 @@ def test_a_conflict_late_in_the_file_writes_none_of_the_lines_before_it(
 
     assert raised.value.line == 13
     assert application_sequence(empty_target) == before
+
+
+def test_an_offence_exported_before_the_registration_date_existed_imports_as_registered_on_its_dv(
+    source: PointsLedger, empty_target: PointsLedger
+) -> None:
+    lines = export_text(source).splitlines()
+    offence_line = json.loads(lines[3])
+    assert offence_line["state"]["class_version"] == 2
+    del offence_line["state"]["class_version"]
+    del offence_line["state"]["registered_on"]
+    lines[3] = json.dumps(offence_line)
+
+    import_lines(empty_target, lines)
+
+    offence = next(f for f in empty_target.get_record("100975312481").facts if f.fact_id == offence_line["state"]
+                   ["fact_id"])
+    assert offence.registered_on is None  # type: ignore[union-attr]
+
+
+def test_the_national_file_registration_date_survives_a_round_trip(
+    ledger: PointsLedger, empty_target: PointsLedger
+) -> None:
+    ledger.create_licence(a_licence(number="100975312481", obtained_on="2009-05-14"))
+    offence = an_offence("2015-01-10", "2015-04-15", registered_on=d("2016-02-09"))
+    ledger.record("100975312481", offence)
+
+    import_lines(empty_target, export_text(ledger).splitlines())
+
+    copied = empty_target.get_record("100975312481").facts[0]
+    assert copied == ledger.get_record("100975312481").facts[0]
+    assert copied.registered_on == d("2016-02-09")  # type: ignore[union-attr]

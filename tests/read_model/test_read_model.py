@@ -15,10 +15,19 @@ from ledger.application import PointsLedger
 from ledger.bulk_import import BulkImporter
 from ledger.facts import LicenceRecord, OffenceEstablished
 from ledger.storage import storage_env
-from ledger.values import OffenceClass, Status
+from ledger.values import Mode, OffenceClass, Status
 from projections import read_model
 from projections.balance import balance_as_of
-from projections.read_model import BEFORE_LICENCE, BalanceReadModel, intervals_of_record, split_streams
+from projections.read_model import (
+    BEFORE_LICENCE,
+    BalanceReadModel,
+    Interval,
+    intervals_of_record,
+    read_model_lag,
+    split_streams,
+)
+from projections.timeline import build_timeline
+from projections.wording import movement_text
 
 SIZE = 300
 
@@ -167,7 +176,33 @@ def test_intervals_cover_every_day_once_and_never_repeat_a_state(records: list[L
         assert intervals[-1].valid_to is None
         for before, after in itertools.pairwise(intervals):
             assert before.valid_to == after.valid_from
-            assert (before.balance, before.ceiling, before.status) != (after.balance, after.ceiling, after.status)
+            assert _state(before) != _state(after)
+
+
+def _state(interval: Interval) -> tuple[Any, ...]:
+    return (interval.balance, interval.ceiling, interval.status, interval.administrative_balance,
+            interval.administrative_status, interval.last_movement, interval.last_fact_id)
+
+
+def test_each_interval_carries_the_administrative_reading_and_the_last_legal_movement_of_the_fold(
+    records: list[LicenceRecord],
+) -> None:
+    rng = random.Random(3)
+    checked = 0
+    for record in records[:120]:
+        legal, administrative = build_timeline(record, Mode.LEGAL), build_timeline(record, Mode.ADMINISTRATIVE)
+        facts = {record.licence.fact_id: record.licence, **{f.fact_id: f for f in record.facts}}
+        intervals = intervals_of_record(record)
+        for day in dates_to_check(record, rng):
+            interval = next(i for i in intervals if i.valid_from <= day and (i.valid_to is None or day < i.valid_to))
+            state, other = legal.state_on(day), administrative.state_on(day)
+            movements = legal.movements_until(day)
+            assert (interval.administrative_balance, interval.administrative_status) == (other.balance, other.status)
+            assert (interval.balance, interval.status) == (state.balance, state.status)
+            assert interval.last_movement == (movement_text(movements[-1], facts) if movements else None)
+            assert interval.last_fact_id == (movements[-1].fact_id if movements else None)
+            checked += 1
+    assert checked > 1000
 
 
 def test_stream_ranges_split_the_whole_id_space_without_gaps() -> None:
@@ -175,3 +210,27 @@ def test_stream_ranges_split_the_whole_id_space_without_gaps() -> None:
     assert ranges[0][0] is None and ranges[-1][1] is None
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     assert split_streams(1) == [(None, None)]
+
+
+def test_status_reports_the_lag_between_the_position_and_the_ledger_head(
+    ledger: PointsLedger, model: BalanceReadModel, records: list[LicenceRecord]
+) -> None:
+    events = sum(1 + len(r.facts) for r in records)
+    before = model.status()
+    assert (before.position, before.head, before.lag, before.current) == (0, events, events, False)
+    assert model.streams_after(0, limit=10) is None
+    assert len(model.streams_after(0, limit=SIZE) or ()) == SIZE
+    model.catch_up(max_pages=1)
+    assert model.status().lag == events - 500
+    model.catch_up()
+    assert model.status().current and model.streams_after(model.position(), limit=10) == set()
+    assert read_model_lag(10, 7) == 0 and read_model_lag(3, 7) == 4
+
+
+def test_states_at_answers_many_licence_days_in_one_statement_as_state_on_does(
+    model: BalanceReadModel, records: list[LicenceRecord]
+) -> None:
+    model.catch_up()
+    pairs = [(r.licence_number, date(2016 + i % 9, 1 + i % 12, 1 + i % 28)) for i, r in enumerate(records)]
+    found = model.states_at([*pairs, ("NOT-IN-LEDGER", date(2024, 1, 1))])
+    assert found == {pair: model.state_on(*pair) for pair in pairs}

@@ -1,5 +1,5 @@
 """Reading a préfecture extract: typed rows, and every unreadable line reported with its number and field while
-the rest of the file is still read (shared/formats/prefecture-extract.md)."""
+the rest of the file is still read (docs/formats/prefecture-extract.md)."""
 
 from __future__ import annotations
 

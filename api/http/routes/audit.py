@@ -20,7 +20,8 @@ from ledger.application import PointsLedger
 
 router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
-AuditReader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
+AUDIT_READERS = (Role.PREFECTURE, Role.AUDITOR)  # the web interface applies the same tuple
+AuditReader = Annotated[Principal, Depends(require_roles(*AUDIT_READERS))]
 StreamReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR))]
 EventType = Literal["licence", "offence", "stage", "letter", "annulment", "surrender", "reissue"]
 After = Annotated[int, Query(ge=0, description="Last position already read (0 to start).")]

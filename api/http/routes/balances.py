@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_access
+from api.http.balance_answer import BalanceSummary, balance_answer
 from api.http.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
 from api.http.errors import ERROR_RESPONSES, NOT_FOUND
 from api.http.schemas import BalanceResponse, StageEligibilityResponse, StageEligibilityView
@@ -20,18 +21,27 @@ from projections.balance import balance_as_of
 router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND},
                    route_class=AuthenticatedRoute)
 
-BalanceReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
-EligibilityReader = Annotated[Principal, Depends(require_licence_access(
-    Role.PREFECTURE, Role.AUDITOR, Role.ORGANISER, Role.DRIVER))]
+# Who reads what (the web interface applies the same tuples).
+BALANCE_READERS = (Role.PREFECTURE, Role.AUDITOR, Role.DRIVER)
+ELIGIBILITY_READERS = (Role.PREFECTURE, Role.AUDITOR, Role.ORGANISER, Role.DRIVER)
+BalanceReader = Annotated[Principal, Depends(require_licence_access(*BALANCE_READERS))]
+EligibilityReader = Annotated[Principal, Depends(require_licence_access(*ELIGIBILITY_READERS))]
 
 
-@router.get("/balance", summary="The balance on a day, explained")
+ExplainQuery = Annotated[bool, Query(description="Also the movements with rule and article, stage eligibility, "
+                                                "expected letters and anomalies (the full `BalanceResponse`).")]
+
+
+@router.get("/balance", summary="The balance on a day (explained with explain=true)",
+            response_model=BalanceSummary | BalanceResponse)
 def read_balance(number: LicenceNumber, principal: BalanceReader, ledger: LedgerDep, today: Today,
-                 on: OnQuery = None, known_at: KnownAtQuery = None, mode: ModeQuery = Mode.LEGAL) -> BalanceResponse:
-    """Points, ceiling, status, probation, the movements with rule and article, the next scheduled changes,
-    stage eligibility, expected letters and anomalies (prefecture, auditor; a driver for its own licence)."""
+                 on: OnQuery = None, known_at: KnownAtQuery = None, mode: ModeQuery = Mode.LEGAL,
+                 explain: ExplainQuery = False) -> Response:
+    """Points, ceiling, status, probation and the next scheduled changes (`BalanceSummary`); with
+    `explain=true`, also the movements with rule and article, stage eligibility, expected letters and anomalies
+    (`BalanceResponse`). Prefecture, auditor; a driver for its own licence."""
     record = ledger.get_record(number)
-    return BalanceResponse.of(balance_as_of(record, on or today, known_at, mode))
+    return balance_answer(balance_as_of(record, on or today, known_at, mode), explain)
 
 
 @router.get("/stage-eligibility", summary="Whether a stage would credit points, and when")

@@ -17,7 +17,8 @@ from projections.history import statement
 router = APIRouter(prefix="/licences/{number}", tags=["history"], responses={**ERROR_RESPONSES, **NOT_FOUND},
                    route_class=AuthenticatedRoute)
 
-HistoryReader = Annotated[Principal, Depends(require_licence_access(Role.PREFECTURE, Role.AUDITOR, Role.DRIVER))]
+HISTORY_READERS = (Role.PREFECTURE, Role.AUDITOR, Role.DRIVER)  # the web interface applies the same tuple
+HistoryReader = Annotated[Principal, Depends(require_licence_access(*HISTORY_READERS))]
 
 
 @router.get("/history", summary="The licence's statement (relevé intégral)")

@@ -26,7 +26,8 @@ from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
 
 router = APIRouter(tags=["reconciliation"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
-Reader = Annotated[Principal, Depends(require_roles(Role.PREFECTURE, Role.AUDITOR))]
+RECONCILIATION_READERS = (Role.PREFECTURE, Role.AUDITOR)  # the web interface applies the same tuple
+Reader = Annotated[Principal, Depends(require_roles(*RECONCILIATION_READERS))]
 FormatQuery = Annotated[ReportFormat | None, Query(
     alias="format", description="json or csv (default: from the Accept header, else json).")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]

@@ -1,0 +1,121 @@
+"""What the licence page and the statement show, gathered from the projections (no law here: only reads).
+
+One call builds the two timelines (legal, administrative) as known at `known_at` with
+`projections.balance.timeline_for`, reads the day's balance off the chosen reading's timeline
+(`balance_from_timeline`, the same function as `GET /licences/{number}/balance`), the statement
+(`projections.history.statement`, as `GET …/history`), and the chart's geometry. The French sentences about
+facts are formatting of the facts' own fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from api.http.ui import wording
+from api.http.ui.chart import Chart, FactMark, build_chart
+from ledger.facts import LicenceRecord
+from ledger.values import Mode
+from projections.balance import Balance, balance_as_of, balance_from_timeline, missing_letters, timeline_for
+from projections.explanation import Movement
+from projections.history import FactEntry, Statement, statement
+
+
+@dataclass(frozen=True, slots=True)
+class MovementRow:
+    """A line of the movements table: the movement and the fact behind it (if any)."""
+
+    movement: Movement
+    fact: FactEntry | None
+    fact_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LicencePage:
+    number: str
+    on: date
+    known_at: datetime | None
+    mode: Mode
+    balance: Balance
+    statement: Statement
+    rows: tuple[MovementRow, ...]
+    chart: Chart
+    anomalies: tuple[str, ...]
+    now_known: Balance | None  # the same day with everything recorded since, when `known_at` is given
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, date):
+        return wording.short_date(value)
+    return str(value)
+
+
+def fact_text(entry: FactEntry) -> str:
+    """A fact in a French sentence, from its own fields."""
+    dates, details = entry.legal_dates, entry.details
+    kind = entry.kind
+    if kind == "offence":
+        text = str(details.get("description") or "Infraction")
+        when = f"commise le {wording.short_date(dates.get('committed_on'))}, date de valeur " \
+               f"{wording.short_date(dates.get('established_on'))}"
+        return f"{text} ({when})"
+    if kind == "stage":
+        return (f"Stage du {wording.short_date(dates.get('first_day'))} au {wording.short_date(dates.get('last_day'))}"
+                + (f", {details['place']}" if details.get("place") else ""))
+    if kind == "letter":
+        code = _value(details.get("code", ""))
+        letter = wording.label(wording.LETTERS, code)
+        return f"{letter[0].upper()}{letter[1:]} notifiée le {wording.short_date(dates.get('notified_on'))}"
+    if kind == "annulment":
+        return f"Annulation de l'infraction {details.get('offence_id')} décidée le " \
+               f"{wording.short_date(dates.get('decided_on'))}"
+    if kind == "surrender":
+        return f"Permis remis le {wording.short_date(dates.get('surrendered_on'))}"
+    if kind in ("licence", "reissue"):
+        what = "Permis délivré" if kind == "licence" else "Nouveau permis obtenu"
+        training = _value(details.get("training", ""))
+        return f"{what} le {wording.short_date(dates.get('obtained_on'))}" + (f" ({training})" if training else "")
+    return wording.label(wording.FACT_KINDS, kind)
+
+
+def _marks(entries: tuple[FactEntry, ...]) -> list[FactMark]:
+    """Offences at their date de valeur, stages on their day of effect (the day after the last), letters when
+    notified."""
+    marks: list[FactMark] = []
+    for entry in entries:
+        if entry.kind == "offence" and "established_on" in entry.legal_dates:
+            marks.append(FactMark(entry.legal_dates["established_on"], "offence", fact_text(entry)))
+        elif entry.kind == "stage":
+            effect = next((m.on for m in entry.movements), entry.legal_dates["last_day"] + timedelta(days=1))
+            marks.append(FactMark(effect, "stage", fact_text(entry)))
+        elif entry.kind == "letter":
+            marks.append(FactMark(entry.legal_dates["notified_on"], "letter", fact_text(entry)))
+    return marks
+
+
+def anomaly_sentences(balance: Balance) -> tuple[str, ...]:
+    """Anomalies and letters the law expected but the file lacks, in plain French."""
+    sentences = [f"{wording.long_date(a.on).capitalize()} : {wording.ANOMALIES.get(a.kind, a.detail)}"
+                 for a in balance.anomalies]
+    sentences += [f"{wording.label(wording.LETTERS, letter.code.value).capitalize()} attendue à partir du "
+                  f"{wording.long_date(letter.due_from)} : aucune n'est enregistrée."
+                  for letter in missing_letters(balance)]
+    return tuple(sentences)
+
+
+def licence_page(record: LicenceRecord, on: date, known_at: datetime | None, mode: Mode) -> LicencePage:
+    """Everything the licence page shows for one day, one moment of knowledge and one reading."""
+    timelines = {m: timeline_for(record, known_at, m) for m in Mode}
+    balance = balance_from_timeline(timelines[mode], record, on, known_at)
+    relevé = statement(record, on, known_at, mode)
+    facts = {entry.fact_id: entry for entry in relevé.facts}
+    rows = tuple(MovementRow(m, facts.get(m.fact_id or ""), fact_text(facts[m.fact_id])
+                             if m.fact_id in facts else "") for m in relevé.movements)
+    chart = build_chart(timelines[Mode.LEGAL], timelines[Mode.ADMINISTRATIVE], on, _marks(relevé.facts))
+    now_known = balance_as_of(record, on, None, mode, with_forecast=False) if known_at is not None else None
+    return LicencePage(record.licence_number, on, known_at, mode, balance, relevé, rows, chart,
+                       anomaly_sentences(balance), now_known)

@@ -1,0 +1,97 @@
+"""The application's own log lines (structlog): one per request, one per recorded fact, and the start, progress
+and end of long jobs.
+
+Lines go to stderr, as plain `key=value` text for a person at a terminal, or as one JSON object per line when
+`POINTS_LEDGER_LOG_FORMAT=json` (for a log collector). Context bound with `bind_request` (the request id, the
+caller) is carried by every line of the same request, including the fact lines written on its behalf, so an
+operator follows one request by its id. Never logged: a token's secret, a request's body.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import structlog
+
+LogFormat = Literal["text", "json"]
+LOGGER_NAME = "points_ledger"
+
+
+def configure_logging(log_format: LogFormat = "text", level: str = "info") -> None:
+    """Set the renderer and level of every `points_ledger` line of this process (idempotent)."""
+    renderer: Any = (structlog.processors.JSONRenderer() if log_format == "json"
+                     else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0))
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def logger(**context: Any) -> Any:
+    """A logger carrying `context` on each of its lines."""
+    return structlog.get_logger(LOGGER_NAME).bind(**context)
+
+
+def bind_request(**context: Any) -> None:
+    """Attach `context` (request id, caller…) to every line written until `clear_request`."""
+    structlog.contextvars.bind_contextvars(**context)
+
+
+def clear_request() -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+class JobLog:
+    """The lines of one long job: `start`, then `progress` every `every` items, then `end` with the totals."""
+
+    def __init__(self, job: str, every: int = 10_000, **context: Any) -> None:
+        self._log = logger(job=job, **context)
+        self._every = max(every, 1)
+        self._started = time.perf_counter()
+        self._next = self._every
+        self.count = 0
+
+    def start(self, **fields: Any) -> None:
+        self._log.info("job started", **fields)
+
+    def advance(self, count: int, **fields: Any) -> None:
+        """The job has handled `count` items in all; a progress line when it passes the next multiple."""
+        self.count = count
+        if count >= self._next:
+            self._next = (count // self._every + 1) * self._every
+            self._log.info("job progress", items=count, elapsed_s=round(time.perf_counter() - self._started, 3),
+                           **fields)
+
+    def end(self, **fields: Any) -> None:
+        self._log.info("job finished", items=self.count,
+                       duration_s=round(time.perf_counter() - self._started, 3), **fields)
+
+    def failed(self, reason: str) -> None:
+        self._log.error("job failed", items=self.count, reason=reason,
+                        duration_s=round(time.perf_counter() - self._started, 3))
+
+
+@contextmanager
+def job(name: str, every: int = 10_000, **context: Any) -> Iterator[JobLog]:
+    """`with job("reconcile", file=...) as log:` — start and end lines around the block, a failure line if it
+    raises (the exception goes on)."""
+    log = JobLog(name, every, **context)
+    log.start()
+    try:
+        yield log
+    except BaseException as error:
+        log.failed(" ".join(str(error).split()) or type(error).__name__)
+        raise
+    log.end()

@@ -1,0 +1,115 @@
+"""A faster transcoder for the library, writing exactly the bytes its own JSON transcoder writes.
+
+The library's `JSONTranscoder` calls a Python function for every date and datetime on the way out and for every
+JSON object on the way in; with eight events per licence that was a fifth of a rebuild and of a bulk import
+(docs/performance.md). This one hands the work to orjson for the shape every ledger event has — a flat object of
+strings, integers, booleans, nulls and registered values (dates, datetimes) whose encoding is itself a plain
+scalar — and falls back to the library's own code for anything else (floats, nested containers, enum
+subclasses of `str`, integers beyond 64 bits, text orjson refuses).
+
+The stored bytes do not change (tests/ledger/test_transcoder.py checks them against the library's transcoder
+on generated states, control characters and non-ASCII text included), so a store written by either transcoder is
+read by both: no format version, nothing to migrate, and a reader built on the plain library still works.
+docs/decisions/0051-fast-transcoder.md says why.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+class _LibraryNumber(Exception):
+    """A number orjson may read differently from `json` (see `FastJSONTranscoder._revive`)."""
+
+
+class DateAsISO(Transcoding):
+    """Legal dates are stored as ISO strings (YYYY-MM-DD)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def _native(transcoding: Transcoding, value: Any) -> bool:
+    """Whether orjson writes `value` itself exactly as `transcoding.encode` would (ISO 8601, checked in the
+    tests): dates, and datetimes that are naive or in UTC; saves a Python call per value."""
+    kind = type(transcoding)
+    if kind is DateAsISO:
+        return True
+    return kind is DatetimeAsISO and value.tzinfo in (None, UTC)
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """The library's JSON format, encoded and decoded by orjson where that gives the same result."""
+
+    def encode(self, obj: Any) -> bytes:
+        if type(obj) is dict:
+            flat = self._flat(obj)
+            if flat is not None:
+                try:
+                    return orjson.dumps(flat)
+                except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits, a lone surrogate
+                    pass
+        return super().encode(obj)
+
+    def decode(self, data: bytes) -> Any:
+        try:
+            return self._revive(orjson.loads(data))
+        except (orjson.JSONDecodeError, _LibraryNumber):  # NaN, Infinity, any float: the library's parser
+            return super().decode(data)
+
+    def _flat(self, obj: dict[Any, Any]) -> dict[str, Any] | None:
+        """`obj` with each registered value replaced by the library's `{"_type_", "_data_"}` object, or None
+        when some value is not of the simple kinds whose orjson encoding is known to match `json`'s."""
+        flat: dict[str, Any] = {}
+        types = self.types
+        for key, value in obj.items():
+            if type(key) is not str:
+                return None
+            kind = type(value)
+            if kind in _SCALARS:
+                flat[key] = value
+                continue
+            transcoding = types.get(kind)
+            if transcoding is None:
+                return None
+            if _native(transcoding, value):
+                flat[key] = {"_type_": transcoding.name, "_data_": value}
+                continue
+            data = transcoding.encode(value)
+            if type(data) not in _SCALARS:
+                return None
+            flat[key] = {"_type_": transcoding.name, "_data_": data}
+        return flat
+
+    def _revive(self, obj: Any) -> Any:
+        """What `json`'s `object_hook` does: every object, innermost first, goes through `_decode_obj`.
+
+        A float hands the whole document back to the library's parser: orjson reads an integer beyond 64 bits
+        as a float, `json` as an integer, and the ledger stores no floats anyway.
+        """
+        kind = type(obj)
+        if kind is dict:
+            for key, value in obj.items():
+                kind = type(value)
+                if kind is dict or kind is list:
+                    obj[key] = self._revive(value)
+                elif kind is float:
+                    raise _LibraryNumber
+            return self._decode_obj(obj)
+        if kind is list:
+            return [self._revive(item) for item in obj]
+        if kind is float:
+            raise _LibraryNumber
+        return obj

@@ -1,0 +1,142 @@
+"""Rebuilding the read model's table from the whole event log, one stream range at a time.
+
+Events with an id up to the rebuild's `max_id` are all committed and never change (ids follow commit order
+under the recorder's table lock), so ranges of stream ids can be folded by separate processes — or Dask
+workers on other machines — without sharing a snapshot. A stream id is `uuid5(licence number)`, a hash of the
+number: contiguous id ranges are hash partitions of the licences, each read with an index range scan.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+from uuid import UUID
+
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.application import PointsLedger, record_from_events
+from projections.intervals import Interval, copy_intervals, intervals_of_record, stored_event
+
+WRITE_EVERY = 2_000  # licences per COPY during a rebuild
+
+
+def split_streams(parts: int) -> list[tuple[UUID | None, UUID | None]]:
+    """`parts` contiguous ranges of stream ids covering every id (None: unbounded)."""
+    if parts < 1:
+        raise ValueError("parts must be at least 1")
+    bounds: list[UUID | None] = [None]
+    bounds += [UUID(int=(k << 128) // parts) for k in range(1, parts)]
+    bounds.append(None)
+    return list(itertools.pairwise(bounds))
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionJob:
+    """One hash range of streams to fold into `table_name`: everything a worker needs, picklable (a worker
+    opens its own connection to the store from `env` and reads its range straight from PostgreSQL)."""
+
+    env: dict[str, str]
+    table_name: str
+    low: UUID | None
+    high: UUID | None
+    max_id: int
+
+
+# Folds partitions and yields each one's (events, licences) as it completes, in any order.
+PartitionRunner = Callable[[list[PartitionJob]], Iterator[tuple[int, int]]]
+
+
+def run_partition(job: PartitionJob) -> tuple[int, int]:
+    """Fold one partition in a fresh ledger of its own (another process, another machine)."""
+    # The tables exist: creating them again from several processes at once races on the catalog.
+    ledger = PointsLedger({**job.env, "CREATE_TABLE": "n"})
+    try:
+        return rebuild_range(ledger, job.table_name, job.low, job.high, job.max_id)
+    finally:
+        ledger.close()
+
+
+def local_runner(ledger: PointsLedger) -> PartitionRunner:
+    """Fold the partitions one after the other in this process, with `ledger`'s connections."""
+
+    def run(jobs: list[PartitionJob]) -> Iterator[tuple[int, int]]:
+        for job in jobs:
+            yield rebuild_range(ledger, job.table_name, job.low, job.high, job.max_id)
+
+    return run
+
+
+def process_runner(workers: int) -> PartitionRunner:
+    """Fold the partitions in `workers` local processes (spawned: no state inherited from this one)."""
+
+    def run(jobs: list[PartitionJob]) -> Iterator[tuple[int, int]]:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_partition, job) for job in jobs]
+            for future in as_completed(futures):
+                yield future.result()
+
+    return run
+
+
+def rebuild_range(ledger: PointsLedger, table_name: str, low: UUID | None, high: UUID | None,
+                  max_id: int) -> tuple[int, int]:
+    """Fold the streams with `low <= id < high` (events up to `max_id`) into `table_name`; (events, licences).
+
+    Events with an id up to `max_id` are all committed and never change (ids follow commit order under the
+    recorder's table lock), so ranges can be folded by separate processes without sharing a snapshot.
+    """
+    recorder: Any = ledger.recorder
+    datastore = recorder.datastore
+    schema = Identifier(datastore.schema)
+    events_table = SQL("{0}.{1}").format(schema, Identifier(recorder.events_table_name))
+    target = SQL("{0}.{1}").format(schema, Identifier(table_name))
+    where = [SQL("notification_id <= %s")]
+    params: list[Any] = [max_id]
+    if low is not None:
+        where.append(SQL("originator_id >= %s"))
+        params.append(low)
+    if high is not None:
+        where.append(SQL("originator_id < %s"))
+        params.append(high)
+    query = SQL("SELECT originator_id, originator_version, topic, state FROM {0} WHERE {1} "
+                "ORDER BY originator_id, originator_version").format(events_table, SQL(" AND ").join(where))
+    events = licences = 0
+    pending: list[Interval] = []
+    with datastore.get_connection() as reader, reader.transaction(), \
+            reader.cursor(name=f"rebuild_{table_name}") as curs:
+        # The reader's transaction stays open while the rows are folded: lift the pool's idle timeout for it.
+        reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        curs.itersize = 20_000
+        curs.execute(query, params)
+        stream: list[Any] = []
+        for row in curs:
+            if stream and row["originator_id"] != stream[0]["originator_id"]:
+                pending.extend(_intervals_of_rows(ledger, stream))
+                licences += 1
+                stream = []
+                if licences % WRITE_EVERY == 0:
+                    _write(datastore, target, pending)
+                    pending = []
+            stream.append(row)
+            events += 1
+        if stream:
+            pending.extend(_intervals_of_rows(ledger, stream))
+            licences += 1
+    _write(datastore, target, pending)
+    return events, licences
+
+
+def _intervals_of_rows(ledger: PointsLedger, rows: Sequence[Any]) -> list[Interval]:
+    return intervals_of_record(record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in rows]))
+
+
+def _write(datastore: Any, table: Composed, intervals: Sequence[Interval]) -> None:
+    if not intervals:
+        return
+    with datastore.get_connection() as conn, conn.transaction():
+        copy_intervals(conn, table, intervals)
+
