@@ -8,6 +8,7 @@ outcome (whether a 48SI was effective is for the projection to say).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
@@ -25,7 +26,7 @@ from ledger.facts import (
 )
 from ledger.law import offence_catalogue
 from ledger.law.in_force import before_points_system
-from ledger.values import LetterCode, OffenceClass, StageCase, Training
+from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, OffenceClass, StageCase, Training
 
 MAX_POINTS_PER_OFFENCE = 6  # L223-2 I-II: a délit is 6, a contravention at most 6
 DELIT_POINTS = 6
@@ -48,6 +49,9 @@ def check_choice(field: str, value: object, choices: type[StrEnum]) -> None:
 def check_licence(licence: LicenceObtained) -> None:
     """The licence itself: a number and a plausible date; the formation complémentaire after obtaining."""
     check_text("licence_number", licence.licence_number, max_length=64)
+    if not re.fullmatch(LICENCE_NUMBER_CHARSET, licence.licence_number.strip()):
+        raise InvalidFact("licence_number", "only ASCII letters and digits, with spaces, dots, hyphens or "
+                                            "underscores inside (no control, zero-width or bidirectional character)")
     if licence.obtained_on < EARLIEST:
         raise InvalidFact("obtained_on", f"must be on or after {EARLIEST.isoformat()}")
     check_choice("training", licence.training, Training)

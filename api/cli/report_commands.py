@@ -154,12 +154,15 @@ def reconcile(
                               errors_out=_open_out(stack, errors) if errors is not None else None)
         echo = _BadRowEcho(stderr)
         reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
-        for item in _counted(reconciliation.run(reader), progress, task):
-            if isinstance(item, BadRow):
-                echo(item)
-                writer.bad_row(item)
-            else:
-                writer.row(item)
+        try:
+            for item in _counted(reconciliation.run(reader), progress, task):
+                if isinstance(item, BadRow):
+                    echo(item)
+                    writer.bad_row(item)
+                else:
+                    writer.row(item)
+        except InvalidExtract as error:  # an unterminated quote: the rest of the file cannot be read
+            fail(f"{extract}: {error}", BAD_INPUT)
         summary = reconciliation.summary.as_json()
         writer.finish(summary)
         stderr.print(f"{source.describe()}; {reconciliation.summary.folded_rows} row(s) folded",

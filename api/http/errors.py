@@ -36,6 +36,7 @@ from ledger.errors import (
     LicenceAlreadyExists,
     LicenceNotFound,
 )
+from projections.reconciliation.extract import InvalidExtract
 from projections.scenario import ScenarioError
 
 # A store that cannot answer (down, unreachable, locked, out of connections): 503, never a 500. Integrity errors
@@ -154,6 +155,13 @@ def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
                           {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def _invalid_extract(_: Request, exc: Exception) -> JSONResponse:
+    """An uploaded extract found unreadable while it is read (the report is spooled, so nothing was sent yet)."""
+    assert isinstance(exc, InvalidExtract)
+    return error_response(422, ["body", "extract", f"line {exc.line}", exc.field], _short(exc.reason),
+                          "invalid_extract")
+
+
 def _chain_broken(_: Request, exc: Exception) -> JSONResponse:
     return error_response(409, ["path", "number"], _short(str(exc)), "stream_damaged")
 
@@ -180,6 +188,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ChainBroken, _chain_broken)
+    app.add_exception_handler(InvalidExtract, _invalid_extract)
     for unavailable in STORE_UNAVAILABLE:
         app.add_exception_handler(unavailable, _store_unavailable)
 

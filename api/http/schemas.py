@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Protocol
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from ledger.facts import (
     LetterNotified,
@@ -26,43 +26,65 @@ from ledger.facts import (
     StageCompleted,
 )
 from ledger.licence import new_fact_id
-from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Status, Training
+from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, Mode, OffenceClass, StageCase, Status, Training
 from projections.balance import Balance
 from projections.explanation import Anomaly, ExpectedLetter, Movement
 from projections.history import FactEntry, Statement
 
+# The largest position a page may start after: SQLite and PostgreSQL integers stop at 2^63 - 1, and the next
+# position (after + 1) must still be one.
+MAX_POSITION = 2**62
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 
-LegalDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE, examples=["2024-03-20"])]
+def _date_text(value: object) -> object:
+    """Dates are `YYYY-MM-DD` text: a number (or digits alone), which pydantic would read as a Unix timestamp, is
+    refused rather than silently turned into a day."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD (a Unix timestamp is not accepted)")
+    return value
+
+
+# A date given in a query (`on`, `from`, `to` of the date-only reports): text YYYY-MM-DD, never a timestamp.
+DayText = Annotated[date, BeforeValidator(_date_text)]
+LegalDate = Annotated[date, BeforeValidator(_date_text),
+                      Field(ge=EARLIEST_DATE, le=LATEST_DATE, examples=["2024-03-20"])]
 Text = Annotated[str, Field(max_length=200)]
 FactId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                               description="Optional id of the fact (a new uuid hex when omitted).")]
 EvidenceRef = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S",
                                    description="PV number, attestation or letter reference. Sending the same "
                                                "reference and content again returns the first recording.")]
-LICENCE_NUMBER_PATTERN = r"^[^\s/](?:[^/]*[^\s/])?$"
+LICENCE_NUMBER_PATTERN = LICENCE_NUMBER_CHARSET  # ledger/values.py: ASCII letters, digits, inner space . _ -
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """The moment in UTC; one whose UTC offset carries it past year 1 or 9999 is refused (a 422, not a crash)."""
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the range of dates once converted to UTC") from None
+
+
 
 
 def _moment(value: object, day_edge: time) -> object:
     """A date (`YYYY-MM-DD`) or an ISO 8601 datetime; a date means `day_edge` of that day UTC, a naive
     datetime is taken as UTC (recording times are stored in UTC)."""
     if not isinstance(value, str):
-        return value
+        return _date_text(value)
     text = value.strip()
+    _date_text(text)
     if len(text) == 10:
         try:
             return datetime.combine(date.fromisoformat(text), day_edge, tzinfo=UTC)
         except ValueError:
             raise ValueError(f"{value!r} is not a date YYYY-MM-DD nor an ISO 8601 datetime") from None
     try:
-        return _as_utc(datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{value!r} is not a date YYYY-MM-DD nor an ISO 8601 datetime") from None
+    return _as_utc(moment)
 
 
 # A moment that ends a range (`known_at`, `to`): a plain date counts the whole day.
@@ -117,8 +139,8 @@ class LicenceCreate(RequestModel):
 
 
 class SpeedingBody(RequestModel):
-    limit_kmh: Annotated[int, Field(ge=1, le=200)]
-    excess_kmh: Annotated[int, Field(ge=1, le=300)]
+    limit_kmh: Annotated[StrictInt, Field(ge=1, le=200)]
+    excess_kmh: Annotated[StrictInt, Field(ge=1, le=300)]
 
 
 class OffenceRecord(RequestModel):
@@ -137,7 +159,7 @@ class OffenceRecord(RequestModel):
     registered_on: LegalDate | None = Field(default=None, description=(
         "Day the national file (FNPC) registered the withdrawal (date of its letter 48), on or after "
         "established_on; default established_on. Read by the administrative mode only (docs/law.md, A.22)."))
-    points: Annotated[int, Field(ge=0, le=6)] | None = None
+    points: Annotated[StrictInt, Field(ge=0, le=6)] | None = None  # `true` is not 1
     offence_class: OffenceClass | None = Field(default=None, alias="class")
     speeding: SpeedingBody | None = None
     offence_kind: Annotated[str, Field(min_length=1, max_length=64, examples=["red_light"])] | None = Field(

@@ -17,7 +17,7 @@ from api.access_log import AccessLog
 from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_access, require_roles
 from api.http.deps import LedgerDep, LicenceNumber
 from api.http.errors import ERROR_RESPONSES, NOT_FOUND
-from api.http.schemas import LICENCE_NUMBER_PATTERN, MomentFrom, MomentUntil
+from api.http.schemas import LICENCE_NUMBER_PATTERN, MAX_POSITION, MomentFrom, MomentUntil
 from ledger.proof import Proofs
 
 router = APIRouter(tags=["integrity"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
@@ -112,7 +112,7 @@ def access_log(
     = None,
     since: Annotated[MomentFrom | None, Query(alias="from", description="At or after (ISO 8601 or a date).")] = None,
     until: Annotated[MomentUntil | None, Query(alias="to", description="At or before (ISO 8601 or a date).")] = None,
-    after: Annotated[int, Query(ge=0, le=2**62, description="Last id already read (0 to start).")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last id already read (0 to start).")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
 ) -> AccessPage:
     """Each consultation: when, the token's subject, role and id (never its secret), the licence, the route and

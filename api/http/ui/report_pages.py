@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from api.http.deps import LedgerDep
 from api.http.routes.audit import AUDIT_READERS, EventType, audit_events
 from api.http.routes.reconciliation import RECONCILIATION_READERS
-from api.http.schemas import MomentFrom, MomentUntil
+from api.http.schemas import MAX_POSITION, MomentFrom, MomentUntil
 from api.http.ui import report_store
 from api.http.ui.access import PageProblem, Visitor, check_csrf, signed_in
 from api.http.ui.rendering import render
@@ -123,7 +123,7 @@ def audit(request: Request, ledger: LedgerDep,
           since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
           until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
           event_type: Annotated[str | None, Query(alias="type", max_length=20)] = None,
-          after: Annotated[int, Query(ge=0)] = 0) -> Response:
+          after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0) -> Response:
     """The audit trail, filtered by recorder, period and type, one page at a time (the API's own route)."""
     visitor = signed_in(request, AUDIT_READERS)
     page = audit_events(visitor.principal, ledger, recorded_by=recorded_by or None,
