@@ -37,7 +37,7 @@ from api.http.routes.reconciliation import (
     send,
 )
 from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MAX_POSITION, DayText, MomentFrom, MomentUntil
-from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate
+from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate, neutral_row
 from ledger.values import Mode
 from projections import audit_reports
 from projections.reconciliation.extract import BadRow
@@ -99,7 +99,7 @@ def recorded_by(
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=audit_reports.RECORDED_FACT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(row.as_csv() for row in rows)
+        writer.writerows(neutral_row(row.as_csv()) for row in rows)
         return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
     body = json.dumps({"rows": [row.as_json() for row in rows], "next_after": next_after}, ensure_ascii=False)
     return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)

@@ -23,7 +23,7 @@ from api.http.schemas import MAX_POSITION, MomentFrom, MomentUntil
 from api.http.ui import report_store
 from api.http.ui.access import PageProblem, Visitor, check_csrf, signed_in
 from api.http.ui.rendering import render
-from api.report_output import bad_row_json
+from api.report_output import bad_row_json, neutral_row
 from projections.reconciliation.extract import BadRow, InvalidExtract, open_extract
 from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
 
@@ -102,7 +102,7 @@ def reconciliation_csv(request: Request, report_id: str, excel: bool = False,
     writer = csv.DictWriter(text, fieldnames=list(REPORT_COLUMNS), delimiter=";" if excel else ",",
                             lineterminator="\r\n" if excel else "\n")
     writer.writeheader()
-    writer.writerows(r for r in report.rows if not kind or r["kind"] == kind)
+    writer.writerows(neutral_row(r) for r in report.rows if not kind or r["kind"] == kind)
     name = f"rapprochement{'-excel' if excel else ''}.csv"
     return Response(text.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
