@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from ledger.errors import LicenceNotYetRecorded
 from ledger.facts import (
     LegalFact,
     LicenceRecord,
@@ -80,9 +81,19 @@ class Balance:
         return self.state.status
 
 
+def known_record(record: LicenceRecord, known_at: datetime | None) -> LicenceRecord:
+    """The record as the ledger knew it at `known_at`; `LicenceNotYetRecorded` before the licence was recorded
+    (the record always keeps its licence, so without this check it would answer with the licence's capital).
+    """
+    if known_at is not None and known_at < record.licence.recorded_at:
+        raise LicenceNotYetRecorded(record.licence_number, known_at.isoformat(),
+                                    record.licence.recorded_at.isoformat())
+    return record.known_at(known_at)
+
+
 def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: Mode = Mode.LEGAL) -> Timeline:
     """The whole timeline of the record as known at `known_at`, in `mode`."""
-    return build_timeline(record.known_at(known_at), mode)
+    return build_timeline(known_record(record, known_at), mode)
 
 
 def _effective_by(record: LicenceRecord, on: date, mode: Mode) -> LicenceRecord:
@@ -160,7 +171,7 @@ def balance_from_timeline(
         mode=timeline.mode,
         state=state,
         movements=timeline.movements_until(on),
-        scheduled=forecast(record.known_at(known_at), on, timeline.mode, timeline) if with_forecast else (),
+        scheduled=forecast(known_record(record, known_at), on, timeline.mode, timeline) if with_forecast else (),
         stage=stage_eligibility(state),
         letters=letters,
         anomalies=tuple(a for a in timeline.anomalies if a.on <= on),
