@@ -20,17 +20,10 @@ from ledger.facts import (
 )
 from ledger.law import stage_recovery, withdrawal
 from ledger.law.calendar import next_day
+from ledger.law.vocabulary import Forecast, Rule
 from ledger.values import Mode, Status
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
 from projections.timeline import Timeline, build_timeline
-
-FORECAST_RULES = {
-    "single_point_return": "single_point",
-    "ten_year_return": "ten_year",
-    "full_reconstitution": "full_reconstitution",
-    "probation_majoration": "majoration",
-    "end_of_probation": "end_of_probation",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +31,9 @@ class ScheduledChange:
     """A change the law will make if nothing else happens: date, points, rule."""
 
     on: date
-    kind: str
+    kind: Forecast
     points: int
-    rule: str
+    rule: Rule
     article: str
 
 
@@ -130,11 +123,11 @@ def forecast(
         future = timeline.movements_after(on)
     else:
         future = build_timeline(base, mode).movements_after(on)
-    seen: set[str] = set()
+    seen: set[Forecast] = set()
     changes: list[ScheduledChange] = []
     for movement in future:
-        kind = FORECAST_RULES.get(movement.rule)
-        if kind is None or kind in seen or (movement.delta == 0 and kind != "end_of_probation"):
+        kind = movement.rule.forecast
+        if kind is None or kind in seen or (movement.delta == 0 and kind is not Forecast.END_OF_PROBATION):
             continue
         seen.add(kind)
         changes.append(ScheduledChange(movement.on, kind, movement.delta, movement.rule, movement.article))

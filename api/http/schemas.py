@@ -25,6 +25,7 @@ from ledger.facts import (
     Speeding,
     StageCompleted,
 )
+from ledger.law.vocabulary import AnomalyKind, Forecast, Rule
 from ledger.licence import new_fact_id
 from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Status, Training
 from projections.balance import Balance
@@ -262,7 +263,7 @@ class RecordedResponse(BaseModel):
 class MovementView(BaseModel):
     on: date
     delta: int
-    rule: str
+    rule: Rule = Field(description="The rule that decided (docs/law.md lists each with its article).")
     article: str
     fact_id: str | None
     detail: str
@@ -277,9 +278,9 @@ class MovementView(BaseModel):
 
 class ScheduledView(BaseModel):
     on: date
-    kind: str
+    kind: Forecast
     points: int
-    rule: str
+    rule: Rule
     article: str
 
 
@@ -305,7 +306,7 @@ class LetterView(BaseModel):
 
 class AnomalyView(BaseModel):
     on: date
-    kind: str
+    kind: AnomalyKind
     detail: str
     fact_id: str | None
 
