@@ -15,19 +15,24 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.chain_store import write_chain
 
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
 COLUMNS = "originator_id, originator_version, topic, state"
 
 
 def is_postgres(recorder: Any) -> bool:
-    """Is the ledger on PostgreSQL? (the only place the backend is told apart)"""
-    return type(recorder).__module__ == "eventsourcing.postgres"
+    """Is the ledger on PostgreSQL? (the only place the backend is told apart; subclasses such as the chained
+    recorders of ledger/chain_store.py count as their base)"""
+    return isinstance(recorder, PostgresApplicationRecorder)
 
 
 def is_sqlite(recorder: Any) -> bool:
-    return type(recorder).__module__ == "eventsourcing.sqlite"
+    return isinstance(recorder, SQLiteApplicationRecorder)
 
 
 def postgres_table(recorder: Any) -> Composed:
@@ -148,8 +153,10 @@ class Transaction:
         if not events:
             return
         if is_postgres(self.recorder):
-            # The library's own insert: the table lock (held to the end of the transaction), NOTIFY, the rows.
+            # The library's own insert: the table lock (held to the end of the transaction), NOTIFY, the rows;
+            # then the hash chain of those rows, in the same transaction (ledger/chain_store.py).
             self.recorder._insert_stored_events(self.curs, events)
+            write_chain(self.curs, self.recorder, events)
         else:
             self.recorder._insert_events(self.curs, events)
 
