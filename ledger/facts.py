@@ -95,7 +95,7 @@ class StageCompleted(Fact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LetterNotified(Fact):
-    """A letter of the ministry received (or first presented) on `notified_on` (rules.md §6)."""
+    """A letter of the ministry received (or first presented) on `notified_on` (docs/law.md A.17)."""
 
     code: LetterCode
     notified_on: date
@@ -103,7 +103,7 @@ class LetterNotified(Fact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OffenceAnnulled(Fact):
-    """A withdrawal annulled (réclamation, acquittal, judge): void from the start (rules.md §9.2)."""
+    """A withdrawal annulled (réclamation, acquittal, judge): void from the start (docs/law.md A.1)."""
 
     offence_id: str
     decided_on: date

@@ -1,4 +1,4 @@
-"""The fold: a licence's facts, under the law, into a dated timeline of movements (rules.md A.1–A.17).
+"""The fold: a licence's facts, under the law, into a dated timeline of movements (docs/law.md A.1–A.17).
 
 `build_timeline(record, mode)` walks the legal calendar day by day — only the days on which something can
 happen — and applies, in the same-day order of A.13:
@@ -386,7 +386,7 @@ class _Fold:
 
     def _end_probation(self, day: date, epoch: Epoch, why: str) -> None:
         """R223-1 IV — ceiling 12; the balance becomes 12 only if no point-losing offence was ever committed
-        (legal) / established (administrative) during probation, else it stays (rules.md §1.3, A.12).
+        (legal) / established (administrative) during probation, else it stays (docs/law.md A.12, A.12).
         """
         assert epoch.plan is not None
         self.probation_over = True

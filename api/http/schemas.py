@@ -181,7 +181,7 @@ class StageRecord(RequestModel):
 
 
 class LetterRecord(RequestModel):
-    """A letter of the ministry received (or first presented) on `notified_on` (rules.md §6)."""
+    """A letter of the ministry received (or first presented) on `notified_on` (docs/law.md A.17)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "code": "48SI", "notified_on": "2024-09-10", "evidence_ref": "LRAR-1A23456789012",

@@ -1,4 +1,4 @@
-"""Which offences interrupt a window, in each mode (rules.md A.1, A.7(d), A.8, A.12).
+"""Which offences interrupt a window, in each mode (docs/law.md A.1, A.7(d), A.8, A.12).
 
 `legal` applies the text with hindsight: an offence *committed* in the window interrupts it (L223-6: "n'a pas
 commis … une nouvelle infraction"). `administrative` reproduces the FNPC: a decision on day D only sees

@@ -1,4 +1,4 @@
-"""Solde nul, lettre 48SI, surrender and new licence (L223-1, L223-5, R223-3; rules.md A.6, A.15).
+"""Solde nul, lettre 48SI, surrender and new licence (L223-1, L223-5, R223-3; docs/law.md A.6, A.15).
 
 A balance of 0 invalidates the licence only when the 48SI decision is notified, and only if the balance is still
 0 that day after its recoveries, withdrawals and stage credits (CE 29 septembre 2023 n° 461479). A 48SI notified

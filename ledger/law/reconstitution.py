@@ -1,4 +1,4 @@
-"""Automatic recovery of points (L223-6; rules.md A.7, A.8, A.9).
+"""Automatic recovery of points (L223-6; docs/law.md A.7, A.8, A.9).
 
 - full reconstitution: 2 years after the last date de valeur (3 years for a serious record, a pre-2011 anchor
   or an anchor during probation), if no new point-losing offence in between;

@@ -1,4 +1,4 @@
-"""Stage de sensibilisation à la sécurité routière (L223-6 al. 4, R223-5, R223-8; rules.md A.3, A.4).
+"""Stage de sensibilisation à la sécurité routière (L223-6 al. 4, R223-5, R223-8; docs/law.md A.3, A.4).
 
 +4 points within the ceiling, effective the lendemain of the last stage day, at most once a year (twice-yearly
 spacing of two years before loi n° 2011-267), the same for voluntary and mandatory (48N) stages.
@@ -36,7 +36,7 @@ STAGE_BALANCE_LIMIT: InForce[int | None] = InForce(
     # Décret n° 92-1228: +4 "sans que le nombre de points puisse dépasser onze" (with the 6-point capital of
     # décret n° 92-559 the ceiling is lower anyway).
     Entry(POINTS_SYSTEM_START, 11, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 (old)")),
-    # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, rules.md §8).
+    # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, docs/law.md A.11).
     Entry(date(2003, 7, 12), None, Citation("Décret n° 2003-642 du 11 juillet 2003", "R223-8 II")),
     last_checked_on=CHECKED,
 )
