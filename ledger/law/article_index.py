@@ -16,20 +16,24 @@ from types import ModuleType
 from ledger.law import (
     calendar,
     capital,
+    decision,
     in_force,
     interruption,
     invalidation,
     letters,
     offence_catalogue,
+    probation,
     reconstitution,
     scale,
     stage_recovery,
+    weighing,
     withdrawal,
 )
 from ledger.law.vocabulary import AnomalyKind, Rule
 
-RULE_MODULES: tuple[ModuleType, ...] = (calendar, capital, in_force, interruption, invalidation, letters,
-                                        offence_catalogue, reconstitution, scale, stage_recovery, withdrawal)
+RULE_MODULES: tuple[ModuleType, ...] = (calendar, capital, decision, in_force, interruption, invalidation, letters,
+                                        offence_catalogue, probation, reconstitution, scale, stage_recovery,
+                                        weighing, withdrawal)
 # An article of the Code (L223-6, R223-8, R.255, R413-14-1), a decision of section A, or a décret / loi.
 _ARTICLE = re.compile(r"\b([LR]\.?\d+(?:-\d+)*|A\.\d+|[Dd]écret n° [\d-]+|Loi n° [\d-]+|CE n° \d+)")
 
