@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
-from ledger.facts import Fact, LetterNotified
+from ledger.fact_index import audit_events as indexed_audit_events
+from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.reconciliation.classify import LicenceFile, MissingStage
 from projections.reconciliation.explanations import restoring_movements, zero_since
@@ -88,7 +89,7 @@ class _LicenceNumbers:
 
 def _recorded_fact(ledger: PointsLedger, numbers: _LicenceNumbers, position: int, event: Any) -> RecordedFact:
     number = event.licence_number if isinstance(event, LicenceWasObtained) else numbers.number(event.originator_id)
-    fact: Fact = event.as_fact()
+    fact: AnyFact = event.as_fact()
     return RecordedFact(position, event.timestamp, fact.recorded_by, number, ledger.event_type(event), fact.fact_id,
                         fact.evidence_ref, fact_summary(fact))
 
@@ -99,7 +100,8 @@ def recorded_by_page(
 ) -> tuple[list[RecordedFact], int | None]:
     """One page of the facts `recorder` entered in [since, until]; the position to continue from, or None."""
     numbers = _LicenceNumbers(ledger)
-    page, following = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after, limit=limit)
+    page, following, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=limit)
     return [_recorded_fact(ledger, numbers, position, event) for position, event in page], following
 
 
@@ -110,8 +112,8 @@ def facts_recorded_by(
     numbers = _LicenceNumbers(ledger)
     after: int | None = 0
     while after is not None:
-        page, after = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after,
-                                          limit=AUDIT_PAGE)
+        page, after, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=AUDIT_PAGE)
         for position, event in page:
             yield _recorded_fact(ledger, numbers, position, event)
 

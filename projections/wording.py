@@ -8,17 +8,10 @@ the paper it comes from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import assert_never
 
-from ledger.facts import (
-    Fact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    StageCompleted,
-)
+from ledger import facts as f
+from ledger.facts import AnyFact, Fact, StageCompleted
 from ledger.law.vocabulary import Rule
 from projections.explanation import Movement
 
@@ -60,32 +53,38 @@ def movements_text(movements: Iterable[Movement], facts: Mapping[str, Fact]) -> 
     return "; ".join(movement_text(m, facts) for m in movements)
 
 
-def fact_summary(fact: Fact) -> str:
-    """A fact's legal content in a few words (audit reports, the demo's output)."""
-    if isinstance(fact, LicenceObtained):
-        complementary = fact.complementary_training_on
-        return (f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value}"
-                + (f", formation complémentaire {complementary.isoformat()}" if complementary else "") + ")")
-    if isinstance(fact, OffenceEstablished):
-        weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
-                  and fact.offence_class is not None else
-                  f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
-                  else "")
-        registered = (f", registered in the national file on {fact.registered_on.isoformat()}"
-                      if fact.registered_on is not None and fact.registered_on != fact.established_on else "")
-        return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
-                f"{fact.established_on.isoformat()}" + registered + (f", {weight}" if weight else ""))
-    if isinstance(fact, StageCompleted):
-        return f"{fact.case.value} stage {stage_days(fact)}"
-    if isinstance(fact, LetterNotified):
-        return f"lettre {fact.code.value} notified {fact.notified_on.isoformat()}"
-    if isinstance(fact, OffenceAnnulled):
-        return f"annulment of offence {fact.offence_id} decided {fact.decided_on.isoformat()}"
-    if isinstance(fact, LicenceSurrendered):
-        return f"licence surrendered {fact.surrendered_on.isoformat()}"
-    if isinstance(fact, LicenceReissued):
-        return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
-    return type(fact).__name__
+def fact_summary(fact: AnyFact) -> str:
+    """A fact's legal content in a few words (audit reports, the demo's output); one case per kind."""
+    match fact:
+        case f.LicenceObtained():
+            complementary = fact.complementary_training_on
+            return (f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value}"
+                    + (f", formation complémentaire {complementary.isoformat()}" if complementary else "") + ")")
+        case f.OffenceEstablished():
+            return offence_summary(fact)
+        case f.StageCompleted():
+            return f"{fact.case.value} stage {stage_days(fact)}"
+        case f.LetterNotified():
+            return f"lettre {fact.code.value} notified {fact.notified_on.isoformat()}"
+        case f.OffenceAnnulled():
+            return f"annulment of offence {fact.offence_id} decided {fact.decided_on.isoformat()}"
+        case f.LicenceSurrendered():
+            return f"licence surrendered {fact.surrendered_on.isoformat()}"
+        case f.LicenceReissued():
+            return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+        case _:
+            assert_never(fact)
+
+
+def offence_summary(fact: f.OffenceEstablished) -> str:
+    weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
+              and fact.offence_class is not None else
+              f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
+              else "")
+    registered = (f", registered in the national file on {fact.registered_on.isoformat()}"
+                  if fact.registered_on is not None and fact.registered_on != fact.established_on else "")
+    return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
+            f"{fact.established_on.isoformat()}" + registered + (f", {weight}" if weight else ""))
 
 
 def stage_days(stage: StageCompleted) -> str:

@@ -56,9 +56,16 @@ RECONCILIATION_KINDS = {
 }
 
 EVENT_TYPES = FACT_KINDS
+TRAININGS = {"traditional": "formation traditionnelle", "aac": "apprentissage anticipé de la conduite"}
+STAGE_CASES = {"voluntary": "volontaire", "mandatory": "obligatoire (lettre 48N)"}
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
+
+
+def upper_first(text: str) -> str:
+    """« lettre 48M … » → « Lettre 48M … » (str.capitalize would lower the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 def rule(name: str) -> str:
