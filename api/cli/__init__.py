@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from api.cli import (
+    integrity_commands,
     licence_commands,
     read_model_commands,
     report_commands,
@@ -38,7 +39,7 @@ def _root() -> None:
 
 
 for module in (store_commands, licence_commands, simulate_command, token_commands, report_commands,
-               read_model_commands):
+               read_model_commands, integrity_commands):
     module.register(app)
 
 

@@ -181,13 +181,16 @@ def reconcile(
                               errors_out=_open_out(stack, errors) if errors is not None else None)
         echo = _BadRowEcho(stderr)
         reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
-        for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
-            if isinstance(item, BadRow):
-                echo(item)
-                writer.bad_row(item)
-            else:
-                writer.row(item)
-            log.advance(count)
+        try:
+            for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
+                if isinstance(item, BadRow):
+                    echo(item)
+                    writer.bad_row(item)
+                else:
+                    writer.row(item)
+                log.advance(count)
+        except InvalidExtract as error:  # an unterminated quote: the rest of the file cannot be read
+            fail(f"{extract}: {error}", BAD_INPUT)
         summary = reconciliation.summary.as_json()
         writer.finish(summary)
         stderr.print(f"{source.describe()}; {reconciliation.summary.folded_rows} row(s) folded",
