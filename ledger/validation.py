@@ -47,16 +47,6 @@ def check_licence(licence: LicenceObtained) -> None:
         raise InvalidFact("complementary_training_on", "must not be before the licence was obtained")
 
 
-def _surrendered_without_reissue(day: date, others: Iterable[LegalFact]) -> bool:
-    """Was the licence handed in before `day` with no new licence obtained since, on or before `day`?"""
-    facts = list(others)
-    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered) and f.surrendered_on < day]
-    if not surrenders:
-        return False
-    last = max(surrenders)
-    return not any(isinstance(f, LicenceReissued) and last < f.obtained_on <= day for f in facts)
-
-
 def _not_before_licence(field: str, day: date, licence: LicenceObtained) -> None:
     if day < licence.obtained_on:
         raise InvalidFact(field, f"{day.isoformat()} is before the licence was obtained "
@@ -92,17 +82,16 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
             raise InvalidFact("class", "required with points: C1…C5 or delit")
         if offence.offence_class is OffenceClass.DELIT and offence.points != DELIT_POINTS:
             raise InvalidFact("points", "a délit withdraws 6 points (L223-2 I)")
-    if _surrendered_without_reissue(offence.committed_on, others):
-        raise InvalidFact("committed_on", "the licence was surrendered and no new licence obtained since")
 
 
 def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
-    """R223-5 — a stage lasts two consecutive days; not before the licence, nor on a surrendered licence."""
+    """R223-5 — a stage lasts two consecutive days, not before the licence.
+
+    A stage (or an offence) after a surrender is recorded: whether the licence was still in force then depends
+    on whether its 48SI was effective, in the mode computed (A.6, A.21), which is the projection's to say."""
     if (stage.last_day - stage.first_day).days != 1:
         raise InvalidFact("last_day", "a stage lasts two consecutive days (R223-5): last_day = first_day + 1")
     _not_before_licence("first_day", stage.first_day, licence)
-    if _surrendered_without_reissue(stage.first_day, others):
-        raise InvalidFact("first_day", "the licence was surrendered and no new licence obtained since")
 
 
 def check_letter(letter: LetterNotified, licence: LicenceObtained) -> None:
@@ -140,18 +129,16 @@ def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, oth
 
 
 def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
-    """L223-5 — a new licence follows a 48SI, and comes after the surrender when one was recorded.
+    """L223-5 — a new licence comes after the surrender when one was recorded, once per 48SI.
 
-    Whether that 48SI was effective and the waiting period respected is for the projection to say (it flags a
-    new licence without an effective invalidation, without a surrender, or before `new_licence_not_before`):
-    the ledger records what the préfecture did.
+    Whether a 48SI preceded it, whether that 48SI was effective and the waiting period respected is for the
+    projection to say in each mode (A.21: a new licence without an effective invalidation starts nothing and is
+    flagged, whether the 48SI was void or absent): the ledger records what the préfecture did.
     """
     facts = list(others)
     letters = [f.notified_on for f in facts if isinstance(f, LetterNotified) and f.code is LetterCode.L48SI
                and f.notified_on < reissue.obtained_on]
-    if not letters:
-        raise InvalidFact("obtained_on", "a new licence needs a 48SI notified before this date")
-    last_letter = max(letters)
+    last_letter = max(letters, default=licence.obtained_on)
     surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
                   and f.surrendered_on >= last_letter]
     if surrenders and reissue.obtained_on <= min(surrenders):

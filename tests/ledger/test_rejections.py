@@ -67,14 +67,10 @@ REJECTIONS: dict[str, Rejection] = {
     "excess speed of zero": Rejection(lambda: a_speeding(excess_kmh=0), "speeding.excess_kmh"),
     "empty interception group": Rejection(lambda: an_offence(interception="  "), "interception"),
     "description over 500 characters": Rejection(lambda: an_offence(description="x" * 501), "description"),
-    "offence after a surrender without a new licence": Rejection(
-        lambda: an_offence("2023-11-02", "2023-11-20"), "committed_on", invalidated),
     "stage days not consecutive": Rejection(lambda: a_stage("2023-06-01", "2023-06-03"), "last_day"),
     "stage of a single day": Rejection(lambda: a_stage("2023-06-01", "2023-06-01"), "last_day"),
     "stage ending before it starts": Rejection(lambda: a_stage("2023-06-02", "2023-06-01"), "last_day"),
     "stage before the licence was obtained": Rejection(lambda: a_stage("2010-05-30", "2010-05-31"), "first_day"),
-    "stage after a surrender without a new licence": Rejection(
-        lambda: a_stage("2023-11-02", "2023-11-03"), "first_day", invalidated),
     "unknown stage case": Rejection(lambda: a_stage(case="optional"), "case"),
     "unknown letter code": Rejection(lambda: a_letter(code="49"), "code"),
     "letter code given as a bare string": Rejection(lambda: a_letter(code="48SI"), "code"),
@@ -93,7 +89,6 @@ REJECTIONS: dict[str, Rejection] = {
         lambda: a_surrender("2023-09-30"), "on", lambda: [a_letter(LetterCode.L48SI, "2023-10-01")]),
     "second surrender after the same 48SI": Rejection(lambda: a_surrender("2023-10-20"), "on", invalidated),
     "surrender before the licence was obtained": Rejection(lambda: a_surrender("2009-01-01"), "on"),
-    "new licence without a 48SI": Rejection(lambda: a_reissue("2024-06-01"), "obtained_on"),
     "new licence before the surrender": Rejection(lambda: a_reissue("2023-10-05"), "obtained_on", invalidated),
     "second new licence after the same 48SI": Rejection(
         lambda: a_reissue("2024-08-01"), "obtained_on", lambda: [*invalidated(), a_reissue("2024-06-01")]),
@@ -199,9 +194,22 @@ def test_facts_after_a_new_licence_are_accepted_again(ledger: PointsLedger) -> N
     assert ledger.version_of(NUMBER) == 6
 
 
-def test_an_offence_on_the_day_of_the_surrender_is_accepted(ledger: PointsLedger) -> None:
-    """The boundary of the rule: only facts dated after the surrender day are refused."""
+def test_facts_after_a_surrender_without_a_new_licence_are_recorded(ledger: PointsLedger) -> None:
+    """A.21: whether the surrendered licence was still in force depends on its 48SI being effective, in the mode
+    computed; the ledger records the facts and the projection decides (scenarios Y20 and Y50)."""
     ledger.create_licence(a_licence(obtained_on="2010-06-01"))
     for fact in invalidated():
         ledger.record(NUMBER, fact)
-    assert ledger.record(NUMBER, an_offence("2023-10-10", "2023-10-30")).created
+
+    offence = ledger.record(NUMBER, an_offence("2023-11-02", "2023-11-20"))
+    stage = ledger.record(NUMBER, a_stage("2023-11-02", "2023-11-03"))
+
+    assert offence.created and stage.created
+
+
+def test_a_new_licence_without_any_48si_is_recorded_for_the_projection_to_flag(ledger: PointsLedger) -> None:
+    """A.21: a new licence with no effective 48SI before it starts nothing, whether the 48SI was void or absent;
+    the ledger records what the préfecture did (scenario Y48)."""
+    ledger.create_licence(a_licence(obtained_on="2010-06-01"))
+
+    assert ledger.record(NUMBER, a_reissue("2024-06-01")).created
