@@ -42,9 +42,10 @@ class Fact:
     seq: int = 0  # recording order within the licence's stream (ties of recorded_at)
 
     @property
-    def order_key(self) -> tuple[datetime, str, int]:
-        """Recording order, independent of the order in which facts are handed to the law."""
-        return (self.recorded_at, self.fact_id, self.seq)
+    def order_key(self) -> tuple[datetime, int, str]:
+        """Recording order, independent of the order in which facts are handed to the law: the recording time,
+        then the place in the stream; the fact id only breaks ties that neither can (never a legal criterion)."""
+        return (self.recorded_at, self.seq, self.fact_id)
 
 
 class Recording(TypedDict):

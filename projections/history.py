@@ -60,7 +60,7 @@ def _entry(fact: Fact, movements: tuple[Movement, ...]) -> FactEntry:
                      tuple(m for m in movements if m.fact_id == fact.fact_id))
 
 
-def _listing_key(fact: Fact) -> tuple[date, int, tuple[datetime, str, int]]:
+def _listing_key(fact: Fact) -> tuple[date, int, tuple[datetime, int, str]]:
     """Legal order: the fact's listing date; the licence first on its day; then recording order."""
     return (getattr(fact, kind_of(fact).legal_date), 0 if isinstance(fact, LicenceObtained) else 1, fact.order_key)
 

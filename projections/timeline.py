@@ -98,10 +98,18 @@ class _Fold:
                                                    capital.probation_plan(reissue.obtained_on, reissue.training,
                                                                           first_licence=False,
                                                                           complementary_training_on=None)), reissue)
+        # A.13: a day's withdrawals by interception group, then DV, then recording order. A group ranks by its
+        # earliest member (an offence outside any interception is a group of its own): never by a name or an id.
+        group_rank: dict[str, tuple[date, tuple[object, ...]]] = {}
+        for offence in self.offences:
+            if offence.fact.interception is not None:
+                own = (offence.value_on, offence.fact.order_key)
+                group_rank[offence.fact.interception] = min(group_rank.get(offence.fact.interception, own), own)
         for offence in self.offences:
             fact = offence.fact
-            self._at(offence.value_on, Step.WITHDRAWAL, (fact.interception or f"~{fact.fact_id}", offence.value_on,
-                                                         fact.order_key), partial(self._withdraw, offence=offence))
+            group = group_rank.get(fact.interception or "", (offence.value_on, fact.order_key))
+            self._at(offence.value_on, Step.WITHDRAWAL, (group, offence.value_on, fact.order_key),
+                     partial(self._withdraw, offence=offence))
         for other in self.record.facts:
             if isinstance(other, StageCompleted):
                 self._at(stage_recovery.stage_effective_on(other), Step.STAGE, (other.order_key,),
