@@ -109,24 +109,27 @@ def speeding_points_on(speeding: Speeding, day: date) -> int:
     return speeding_band(speeding, day).points
 
 
-def assess(offence: OffenceEstablished) -> Assessment:
-    """L223-2; R413-14 — points and class of an offence (A.11, A.19).
+def assess(offence: OffenceEstablished, established_on: date | None = None) -> Assessment:
+    """L223-2; R413-14 — points and class of an offence (A.11, A.19, A.22).
 
     Speeding: the barème of the commission date, or the more lenient one in force when the offence was
     established (in mitius, CE n° 395286; for the 2024 rule, docs/law.md A.11). An offence recorded by its kind:
     the catalogue's barème by date, with the same in mitius rule. Otherwise the points and class recorded.
     An offence committed before the points system started (1992-07-01) withdraws nothing.
+    `established_on` is the day the mode reads as the date de valeur (the registration date in administrative
+    mode, A.22 "throughout"); by default the offence's own date de valeur.
     """
+    established_on = established_on or offence.established_on
     if before_points_system(offence.committed_on):
         return Assessment(0, _class_without_points(offence), PRE_POINTS_ARTICLE)
     if offence.speeding is not None:
         at_commission = speeding_points_on(offence.speeding, offence.committed_on)
-        at_establishment = speeding_points_on(offence.speeding, offence.established_on)
+        at_establishment = speeding_points_on(offence.speeding, established_on)
         article = "R413-14-1" if offence.speeding.excess_kmh >= 50 else "R413-14"
         return Assessment(min(at_commission, at_establishment),
                           speeding_class(offence.speeding, offence.committed_on), article)
     if offence.offence_kind is not None:
-        scale = offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, offence.established_on)
+        scale = offence_catalogue.scale_of(offence.offence_kind, offence.committed_on, established_on)
         assert scale is not None  # guaranteed by validation
         return Assessment(scale.points, scale.offence_class, scale.article)
     assert offence.points is not None and offence.offence_class is not None  # guaranteed by validation

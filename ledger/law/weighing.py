@@ -41,7 +41,7 @@ def weigh(offences: Iterable[OffenceEstablished], mode: Mode) -> list[WeighedOff
     mode); the others keep their barème.
     """
     ordered = sorted(offences, key=lambda o: (o.committed_on, o.established_on, o.order_key))
-    assessed = [(o, scale.assess(o)) for o in ordered]
+    assessed = [(o, scale.assess(o, withdrawal.effective_on(o, mode))) for o in ordered]
     groups: dict[str, list[tuple[OffenceEstablished, scale.Assessment]]] = {}
     shares: dict[str, int] = {}
     for offence, assessment in assessed:
