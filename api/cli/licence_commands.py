@@ -15,10 +15,10 @@ from typing import Annotated
 
 import typer
 
-from api.cli.store_commands import BAD_INPUT, fail, open_ledger
+from api.cli.store_commands import BAD_INPUT, STORE_FAILED, fail, open_ledger
 from api.clock import today_in_paris
 from api.settings import get_settings
-from ledger.errors import LicenceNotFound
+from ledger.errors import LicenceNotFound, LicenceNotYetRecorded
 from ledger.facts import LicenceRecord
 from ledger.values import Mode, Status
 from projections.balance import Balance, balance_as_of
@@ -29,19 +29,6 @@ from projections.scenario import end_of_day
 STATUS = {Status.VALID: "valide", Status.INVALIDATED: "invalidé (solde nul, lettre 48SI)",
           Status.NOT_OBTAINED: "pas encore obtenu"}
 MODE = {Mode.LEGAL: "lecture légale", Mode.ADMINISTRATIVE: "lecture administrative"}
-RULES = {
-    "initial_capital": "capital initial", "capital_increase": "augmentation du capital",
-    "probation_majoration": "majoration probatoire", "majoration_lost": "majoration perdue",
-    "complementary_training_reduction_lost": "réduction pour formation complémentaire perdue",
-    "end_of_probation": "fin de la période probatoire", "withdrawal": "retrait",
-    "withdrawal_without_effect": "retrait sans effet", "zero_point_offence": "infraction sans retrait de points",
-    "full_reconstitution": "reconstitution intégrale", "full_reconstitution_blocked": "reconstitution bloquée",
-    "single_point_return": "restitution d'un point", "single_point_blocked": "restitution d'un point bloquée",
-    "ten_year_return": "restitution décennale", "stage_credit": "stage de sensibilisation",
-    "stage_too_soon": "stage trop rapproché (un par an)", "stage_without_effect": "stage sans effet",
-    "invalidation": "invalidation (lettre 48SI)", "forty_eight_si_void": "lettre 48SI sans effet",
-    "forty_eight_si_repeated": "lettre 48SI répétée",
-}
 DATES = {"obtained_on": "obtenu le", "committed_on": "commise le", "established_on": "date de valeur",
          "registered_on": "inscrite le", "first_day": "du", "last_day": "au", "notified_on": "notifiée le",
          "decided_on": "décidée le", "surrendered_on": "remis le", "on": "le", "complementary_training_on":
@@ -86,9 +73,6 @@ def _record(number: str, known_at: datetime | None) -> LicenceRecord:
             record = ledger.get_record(number.strip())
         except LicenceNotFound:
             fail(f"number: the ledger holds no licence {number.strip()!r}", BAD_INPUT)
-    if known_at is not None and known_at < record.licence.recorded_at:
-        fail(f"--known-at: the licence {number.strip()!r} was not recorded yet at {known_at.isoformat()}",
-             BAD_INPUT)
     return record
 
 
@@ -100,11 +84,11 @@ def movement_line(movement: Movement) -> str:
     """`2024-03-20  -4 → 8/12  retrait (L223-1; L223-2) [red-light] — detail`."""
     fact = f" [{movement.fact_id}]" if movement.fact_id else ""
     return (f"{movement.on.isoformat()}  {movement.delta:+d} → {movement.balance}/{movement.ceiling}  "
-            f"{RULES.get(movement.rule, movement.rule)} ({movement.article}){fact} — {movement.detail}")
+            f"{movement.rule.wording} ({movement.article}){fact} — {movement.detail}")
 
 
 def _anomaly_lines(anomalies: Iterable[Anomaly]) -> list[str]:
-    return [f"  ! {a.on.isoformat()} {a.kind}{' [' + a.fact_id + ']' if a.fact_id else ''} — {a.detail}"
+    return [f"  ! {a.on.isoformat()} {a.kind.wording}{' [' + a.fact_id + ']' if a.fact_id else ''} — {a.detail}"
             for a in anomalies]
 
 
@@ -120,7 +104,7 @@ def balance_text(balance: Balance, *, explain: bool) -> list[str]:
     if stage.earliest_effective_on is not None and stage.points_now:
         lines.append(f"  stage : un stage prendrait effet au plus tôt le {stage.earliest_effective_on.isoformat()} "
                      f"et créditerait {stage.points_now} point(s)")
-    lines += [f"  à venir : {c.on.isoformat()} {RULES.get(c.rule, c.rule)} {c.points:+d} ({c.article})"
+    lines += [f"  à venir : {c.on.isoformat()} {c.rule.wording} {c.points:+d} ({c.article})"
               for c in balance.scheduled]
     lines += [f"  lettre {letter.code.value} attendue depuis le {letter.due_from.isoformat()}, non notifiée "
               f"— {letter.reason}" for letter in balance.letters if letter.notified_on is None]
@@ -154,7 +138,11 @@ def balance(number: NumberArgument, on: OnOption = None, known_at: KnownAtOption
     """A licence's balance on a day, in French (as GET /licences/{number}/balance)."""
     day, moment = _on(on), _known_at(known_at)
     record = _record(number, moment)
-    typer.echo("\n".join(balance_text(balance_as_of(record, day, moment, mode), explain=explain)))
+    try:
+        answer = balance_as_of(record, day, moment, mode)
+    except LicenceNotYetRecorded as error:  # the ledger did not know the licence then (exit 1, as the API's 404)
+        fail(str(error), STORE_FAILED)
+    typer.echo("\n".join(balance_text(answer, explain=explain)))
 
 
 def history(number: NumberArgument, on: OnOption = None, known_at: KnownAtOption = None,
@@ -162,7 +150,11 @@ def history(number: NumberArgument, on: OnOption = None, known_at: KnownAtOption
     """A licence's relevé: every fact and every movement, in French (as GET /licences/{number}/history)."""
     day, moment = _on(on), _known_at(known_at)
     record = _record(number, moment)
-    typer.echo("\n".join(statement_text(statement(record, day, moment, mode))))
+    try:
+        relevé = statement(record, day, moment, mode)
+    except LicenceNotYetRecorded as error:
+        fail(str(error), STORE_FAILED)
+    typer.echo("\n".join(statement_text(relevé)))
 
 
 def register(app: typer.Typer) -> None:

@@ -61,7 +61,7 @@ def test_balance_explain_lists_every_movement_with_its_article(store: tuple[str,
     result = runner.invoke(app, ["balance", NUMBER, "--on", "2024-01-01", "--explain"])
 
     assert "mouvements :" in result.stdout
-    assert "2023-03-20  -4 → 8/12  retrait (L223-1" in result.stdout
+    assert "2023-03-20  -4 → 8/12  Retrait de points (L223-1" in result.stdout
 
 
 def test_balance_known_at_reads_the_ledger_as_it_was(store: tuple[str, datetime]) -> None:
@@ -100,11 +100,19 @@ def test_history_lists_every_fact_and_movement_of_the_statement(store: tuple[str
     (["balance", NUMBER, "--on", "2024-13-01"], "points-ledger: --on: '2024-13-01' is not a date YYYY-MM-DD"),
     (["balance", NUMBER, "--known-at", "yesterday"],
      "points-ledger: --known-at: 'yesterday' is neither a date YYYY-MM-DD nor an ISO 8601 datetime"),
-    (["history", NUMBER, "--known-at", "2000-01-01"],
-     f"points-ledger: --known-at: the licence '{NUMBER}' was not recorded yet at 2000-01-01T23:59:59.999999+00:00"),
 ])
 def test_bad_input_is_one_line_and_exit_2(store: tuple[str, datetime], args: list[str], message: str) -> None:
     result = runner.invoke(app, args)
 
     assert result.exit_code == 2
     assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize("command", ["balance", "history"])
+def test_known_at_before_the_licence_was_recorded_is_one_line_and_exit_1(store: tuple[str, datetime],
+                                                                          command: str) -> None:
+    result = runner.invoke(app, [command, NUMBER, "--known-at", "2000-01-01"])
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("points-ledger: known_at 2000-01-01T23:59:59.999999+00:00 is before")
+    assert result.stderr.strip().endswith("the ledger did not know it then")
