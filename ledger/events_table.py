@@ -22,12 +22,13 @@ COLUMNS = "originator_id, originator_version, topic, state"
 
 
 def is_postgres(recorder: Any) -> bool:
-    """Is the ledger on PostgreSQL? (the only place the backend is told apart)"""
-    return type(recorder).__module__ == "eventsourcing.postgres"
+    """Is the ledger on PostgreSQL? (the only place the backend is told apart; a subclass of the library's
+    recorder, such as the hash-chained one, counts as its backend)"""
+    return any(cls.__module__ == "eventsourcing.postgres" for cls in type(recorder).__mro__)
 
 
 def is_sqlite(recorder: Any) -> bool:
-    return type(recorder).__module__ == "eventsourcing.sqlite"
+    return any(cls.__module__ == "eventsourcing.sqlite" for cls in type(recorder).__mro__)
 
 
 def postgres_table(recorder: Any) -> Composed:
