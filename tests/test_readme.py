@@ -95,7 +95,7 @@ def test_ci_installs_afresh_requires_postgresql_and_runs_the_linters() -> None:
     assert script.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in lines
     assert "export POINTS_LEDGER_REQUIRE_POSTGRES=1" in lines
-    assert ".venv/bin/pip install -e '.[dev]'" in lines
+    assert ".venv/bin/pip install -c constraints.txt -e '.[dev]'" in lines  # reproducible: the tested versions
     order = [lines.index(step) for step in (".venv/bin/ruff check .", ".venv/bin/mypy", readme_commands()["test"])]
     assert order == sorted(order)
 

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def wait_for(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # two workers start slowly on a loaded machine
     while True:
         assert server.poll() is None, f"serve stopped: {log.read_text()}"
         try:
@@ -65,7 +65,7 @@ def test_two_workers_open_twice_the_pool_and_every_request_is_followed_by_id_and
                 "number": "120369100042", "obtained_on": "2012-09-14", "evidence_ref": "ANTS-42"})
             reads = [http.get("/licences/120369100042/balance?on=2024-06-04",
                               headers={**auth, "X-Request-ID": f"op-read-{i}"}) for i in range(20)]
-        connections = settle(name, 4)
+        connections = settle(name, 4, timeout=30)
         scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10, trust_env=False).text
     finally:
         server.send_signal(signal.SIGTERM)
@@ -73,7 +73,8 @@ def test_two_workers_open_twice_the_pool_and_every_request_is_followed_by_id_and
 
     assert created.status_code == 201 and all(r.status_code == 200 for r in reads)
     assert {r.headers["X-Request-ID"] for r in reads} == {f"op-read-{i}" for i in range(20)}
-    assert connections == 4  # 2 workers x POINTS_LEDGER_POOL_SIZE=2 (the CLI's own connection is closed)
+    # 2 workers x POINTS_LEDGER_POOL_SIZE=2 (the CLI's own connections are closed)
+    assert connections == 4, log.read_text()[-3000:]
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     requests = {line["request_id"]: line for line in lines if line.get("event") == "request"}
     assert {f"op-read-{i}" for i in range(20)} <= set(requests)
@@ -82,5 +83,5 @@ def test_two_workers_open_twice_the_pool_and_every_request_is_followed_by_id_and
     assert [(f["request_id"], f["kind"]) for f in facts] == [("op-create", "licence")]
     count = ('points_ledger_http_request_duration_seconds_count{method="GET",'
              'route="/licences/{number}/balance",status="200"} 20.0')
-    assert count in scraped  # both workers' samples, added up by the listener
+    assert count in scraped, scraped  # both workers' samples, added up by the listener
     assert connections_named(name) == 0
