@@ -167,3 +167,44 @@ def one_transaction(recorder: Any) -> Iterator[Transaction]:
         raise ValueError("one transaction over the events table needs an SQLite or PostgreSQL store")
     with recorder.datastore.transaction(commit=True) as curs:
         yield Transaction(recorder, curs)
+
+
+def streams_after(recorder: Any, position: int, limit: int) -> set[UUID] | None:
+    """The streams with an event after `position` in the application sequence, or None when there are more
+    than `limit` of them."""
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s LIMIT %s")
+                     .format(postgres_table(recorder)), (position, limit + 1))
+        rows = curs.fetchall()
+    if len(rows) > limit:
+        return None
+    return {UUID(str(row["originator_id"])) for row in rows}
+
+
+def scan_streams(recorder: Any, low: UUID | None, high: UUID | None, max_id: int,
+                 cursor_name: str) -> Iterator[list[StoredEvent]]:
+    """Every stream with `low <= id < high` (None: unbounded), as its events up to notification `max_id`, in
+    stream-id order, streamed through a server-side cursor (PostgreSQL) so a whole ledger never sits in memory.
+    """
+    where = [SQL("notification_id <= %s")]
+    params: list[Any] = [max_id]
+    for bound, comparison in ((low, ">="), (high, "<")):
+        if bound is not None:
+            where.append(SQL(f"originator_id {comparison} %s"))
+            params.append(bound)
+    query = SQL(f"SELECT {COLUMNS} FROM {{0}} WHERE {{1}} ORDER BY originator_id, originator_version").format(
+        postgres_table(recorder), SQL(" AND ").join(where))
+    with recorder.datastore.get_connection() as reader, reader.transaction(), reader.cursor(name=cursor_name) as curs:
+        # The transaction stays open while the caller folds the rows: lift the pool's idle timeout for it.
+        reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        curs.itersize = 20_000
+        curs.execute(query, params)
+        stream: list[StoredEvent] = []
+        for row in curs:
+            event = stored_event(row)
+            if stream and event.originator_id != stream[0].originator_id:
+                yield stream
+                stream = []
+            stream.append(event)
+        if stream:
+            yield stream
