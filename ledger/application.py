@@ -9,9 +9,7 @@ event: a retry re-runs the idempotency check, so a fact that the other writer re
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +26,7 @@ from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.events_table import STREAMS_PER_QUERY, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
+from ledger.record_cache import VersionedRecords
 from ledger.storage import ensure_postgres_schema
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
 
@@ -323,32 +322,6 @@ class PointsLedger(Application[UUID]):
 
     def event_type(self, event: Any) -> str:
         return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
-
-
-class VersionedRecords:
-    """A bounded, thread-safe LRU of decoded records, each valid for exactly one stream version."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[UUID, tuple[int, LicenceRecord]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, stream: UUID, version: int) -> LicenceRecord | None:
-        with self._lock:
-            item = self._items.get(stream)
-            if item is None or item[0] != version:
-                return None
-            self._items.move_to_end(stream)
-            return item[1]
-
-    def put(self, stream: UUID, version: int, record: LicenceRecord) -> None:
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._items[stream] = (version, record)
-            self._items.move_to_end(stream)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:

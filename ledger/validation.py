@@ -14,16 +14,10 @@ from typing import assert_never
 
 from ledger.declaration import check_fields
 from ledger.errors import InvalidFact
-from ledger.facts import (
-    LegalFact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    StageCompleted,
-)
+from ledger.facts import LegalFact, LetterNotified, LicenceObtained, OffenceAnnulled, OffenceEstablished
+from ledger.facts import LicenceReissued as Reissued
+from ledger.facts import LicenceSurrendered as Surrendered
+from ledger.facts import StageCompleted as Stage
 from ledger.law import offence_catalogue
 from ledger.law.in_force import before_points_system
 from ledger.values import LetterCode, OffenceClass
@@ -50,11 +44,11 @@ def check_licence(licence: LicenceObtained) -> None:
 def _surrendered_without_reissue(day: date, others: Iterable[LegalFact]) -> bool:
     """Was the licence handed in before `day` with no new licence obtained since, on or before `day`?"""
     facts = list(others)
-    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered) and f.surrendered_on < day]
+    surrenders = [f.surrendered_on for f in facts if isinstance(f, Surrendered) and f.surrendered_on < day]
     if not surrenders:
         return False
     last = max(surrenders)
-    return not any(isinstance(f, LicenceReissued) and last < f.obtained_on <= day for f in facts)
+    return not any(isinstance(f, Reissued) and last < f.obtained_on <= day for f in facts)
 
 
 def _not_before_licence(field: str, day: date, licence: LicenceObtained) -> None:
@@ -96,7 +90,7 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
         raise InvalidFact("committed_on", "the licence was surrendered and no new licence obtained since")
 
 
-def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+def check_stage(stage: Stage, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """R223-5 — a stage lasts two consecutive days; not before the licence, nor on a surrendered licence."""
     if (stage.last_day - stage.first_day).days != 1:
         raise InvalidFact("last_day", "a stage lasts two consecutive days (R223-5): last_day = first_day + 1")
@@ -125,7 +119,7 @@ def check_annulment(annulment: OffenceAnnulled, licence: LicenceObtained, others
     _not_before_licence("decided_on", annulment.decided_on, licence)
 
 
-def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+def check_surrender(surrender: Surrendered, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """L223-5 — a licence is surrendered after a 48SI was notified, once per invalidation."""
     facts = list(others)
     _not_before_licence("on", surrender.surrendered_on, licence)
@@ -134,12 +128,12 @@ def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, oth
     if not letters:
         raise InvalidFact("on", "no 48SI was notified on or before this date")
     last_letter = max(letters)
-    if any(isinstance(f, LicenceSurrendered) and f.fact_id != surrender.fact_id
+    if any(isinstance(f, Surrendered) and f.fact_id != surrender.fact_id
            and last_letter <= f.surrendered_on <= surrender.surrendered_on for f in facts):
         raise InvalidFact("on", "the licence was already surrendered after that 48SI")
 
 
-def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+def check_reissue(reissue: Reissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """L223-5 — a new licence follows a 48SI, and comes after the surrender when one was recorded.
 
     Whether that 48SI was effective and the waiting period respected is for the projection to say (it flags a
@@ -152,12 +146,12 @@ def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: It
     if not letters:
         raise InvalidFact("obtained_on", "a new licence needs a 48SI notified before this date")
     last_letter = max(letters)
-    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
+    surrenders = [f.surrendered_on for f in facts if isinstance(f, Surrendered)
                   and f.surrendered_on >= last_letter]
     if surrenders and reissue.obtained_on <= min(surrenders):
         raise InvalidFact("obtained_on", "the licence was surrendered on "
                                          f"{min(surrenders).isoformat()}: a new licence comes after the surrender")
-    if any(isinstance(f, LicenceReissued) and f.fact_id != reissue.fact_id and last_letter < f.obtained_on
+    if any(isinstance(f, Reissued) and f.fact_id != reissue.fact_id and last_letter < f.obtained_on
            for f in facts):
         raise InvalidFact("obtained_on", "a new licence was already obtained after that 48SI")
 
@@ -169,15 +163,15 @@ def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[Legal
     match fact:
         case OffenceEstablished():
             check_offence(fact, licence, others)
-        case StageCompleted():
+        case Stage():
             check_stage(fact, licence, others)
         case LetterNotified():
             check_letter(fact, licence)
         case OffenceAnnulled():
             check_annulment(fact, licence, others)
-        case LicenceSurrendered():
+        case Surrendered():
             check_surrender(fact, licence, others)
-        case LicenceReissued():
+        case Reissued():
             check_reissue(fact, licence, others)
         case _:
             assert_never(fact)
