@@ -15,19 +15,25 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.bulk_rows import Row
+from ledger.chain_store import write_chain
 
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
 COLUMNS = "originator_id, originator_version, topic, state"
 
 
 def is_postgres(recorder: Any) -> bool:
-    """Is the ledger on PostgreSQL? (the only place the backend is told apart)"""
-    return type(recorder).__module__ == "eventsourcing.postgres"
+    """Is the ledger on PostgreSQL? (the only place a recorder's backend is told apart; the ledger's recorders
+    are the library's, subclassed to write the hash chain: `ledger.chain_store`)"""
+    return isinstance(recorder, PostgresApplicationRecorder)
 
 
 def is_sqlite(recorder: Any) -> bool:
-    return type(recorder).__module__ == "eventsourcing.sqlite"
+    return isinstance(recorder, SQLiteApplicationRecorder)
 
 
 def postgres_table(recorder: Any) -> Composed:
@@ -106,16 +112,18 @@ def existing_streams(recorder: Any, streams: Sequence[UUID], curs: Any = None) -
     return {UUID(str(row["id"])) for row in curs.fetchall()}
 
 
-def copy_new_streams(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list[UUID]:
-    """Write the streams of `stored` not present yet, in one transaction; returns the streams written.
+def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
+    """Write the streams of `stored` (rows: stream id, version, topic, state) not present yet, in one transaction;
+    returns the streams written.
 
-    PostgreSQL: the recorder's lock and notify, a last existence check under the lock, then `COPY … (FORMAT
-    BINARY)`. Other stores: the recorder's `insert_events`, once.
+    PostgreSQL: the recorder's lock and notify, a last existence check under the lock, `COPY … (FORMAT BINARY)`,
+    then the hash chain of the copied events in the same transaction (`ledger.chain_store`). Other stores: the
+    recorder's `insert_events`, once (it chains them itself).
     """
     if not stored:
         return []
     if not is_postgres(recorder):
-        recorder.insert_events([event for events in stored.values() for event in events])
+        recorder.insert_events([StoredEvent(*row) for rows in stored.values() for row in rows])
         return list(stored)
     with recorder.datastore.transaction(commit=True) as curs:
         for statement in recorder.lock_table_statements:
@@ -125,15 +133,23 @@ def copy_new_streams(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> li
         if not streams:
             return []
         curs.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-        id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
-        copy_statement = SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
-        with curs.copy(copy_statement) as copy:
-            copy.set_types([id_type, "int8", "text", "bytea"])
-            for stream in streams:
-                for event in stored[stream]:
-                    originator = event.originator_id if id_type == "uuid" else str(event.originator_id)
-                    copy.write_row((originator, event.originator_version, event.topic, event.state))
+        _copy_rows(curs, recorder, [row for stream in streams for row in stored[stream]])
+        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
     return streams
+
+
+def _copy_rows(curs: Any, recorder: Any, rows: list[Row]) -> None:
+    id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
+    statement = SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
+    with curs.copy(statement) as copy:
+        copy.set_types([id_type, "int8", "text", "bytea"])
+        write = copy.write_row
+        if id_type == "uuid":
+            for row in rows:
+                write(row)
+        else:
+            for originator, version, topic, state in rows:
+                write((str(originator), version, topic, state))
 
 
 class Transaction:
@@ -148,8 +164,10 @@ class Transaction:
         if not events:
             return
         if is_postgres(self.recorder):
-            # The library's own insert: the table lock (held to the end of the transaction), NOTIFY, the rows.
+            # The library's own insert: the table lock (held to the end of the transaction), NOTIFY, the rows;
+            # then what its `insert_events` does after them (the ledger's recorder chains the batch there).
             self.recorder._insert_stored_events(self.curs, events)
+            self.recorder._fetch_ids_after_insert_events(self.curs, events)
         else:
             self.recorder._insert_events(self.curs, events)
 

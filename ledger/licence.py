@@ -63,6 +63,33 @@ def previous_recording(fact: LegalFact, existing: list[LegalFact]) -> str | None
     return None
 
 
+def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
+    """Check `fact` against the licence's recorded facts: the id of the fact already recorded on the same
+    evidence with the same content (nothing to write), or None (write it).
+
+    The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
+    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
+    """
+    previous = previous_recording(fact, existing)
+    if previous is not None:
+        return previous
+    check_fact(fact, licence, existing)
+    return None
+
+
+def licence_fields(licence: LicenceObtained) -> dict[str, Any]:
+    """The fields of the `LicenceWasObtained` event of `licence` (its declared stored form)."""
+    return {"fact_id": licence.fact_id, "recorded_by": licence.recorded_by, "evidence_ref": licence.evidence_ref,
+            **stored_state(licence), "licence_number": licence.licence_number.strip()}
+
+
+def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]]:
+    """The event class recording `fact` (its kind's) and its fields in the stored form (`stored_state`)."""
+    event_class = EVENT_CLASSES[kinds.kind_of(fact).topic]
+    return event_class, {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
+                         "evidence_ref": fact.evidence_ref, **stored_state(fact)}
+
+
 class Licence(Aggregate):
     """A driving licence's stream of facts, keyed by `licence_id(number)`."""
 
@@ -79,9 +106,7 @@ class Licence(Aggregate):
     def obtain(cls, licence: LicenceObtained) -> Licence:
         """Open the stream of a licence after checking its shape (raises `InvalidFact`)."""
         check_new_licence(licence)
-        state = stored_state(licence) | {"licence_number": licence.licence_number.strip()}
-        return cls._create(LicenceWasObtained, id=licence_id(licence.licence_number), fact_id=licence.fact_id,
-                           recorded_by=licence.recorded_by, evidence_ref=licence.evidence_ref, **state)
+        return cls._create(LicenceWasObtained, id=licence_id(licence.licence_number), **licence_fields(licence))
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -114,16 +139,9 @@ class Licence(Aggregate):
         The same evidence reference with the same content returns the first fact's id and writes nothing;
         with different content it is an `EvidenceConflict`. Any other problem raises `InvalidFact`.
         """
-        existing = self.facts()
-        previous = previous_recording(fact, existing)
-        if previous is not None:
-            return previous, False
-        check_fact(fact, self.licence_fact(), existing)
-        self._trigger_for(fact)
+        recorded = already_recorded(fact, self.licence_fact(), self.facts())
+        if recorded is not None:
+            return recorded, False
+        event_class, fields = event_of(fact)
+        self.trigger_event(event_class, **fields)
         return fact.fact_id, True
-
-    def _trigger_for(self, fact: LegalFact) -> None:
-        """Append the fact's event: its kind's class, its content in the stored form (`stored_state`)."""
-        event_class = EVENT_CLASSES[kinds.kind_of(fact).topic]
-        self.trigger_event(event_class, fact_id=fact.fact_id, recorded_by=fact.recorded_by,
-                           evidence_ref=fact.evidence_ref, **stored_state(fact))

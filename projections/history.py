@@ -19,7 +19,7 @@ from ledger.declaration import RECORDING_FIELDS
 from ledger.facts import Fact, LicenceObtained, LicenceRecord
 from ledger.kinds import kind_of
 from ledger.values import Mode
-from projections.balance import timeline_for
+from projections.balance import known_record, timeline_for
 from projections.explanation import Anomaly, DayState, Movement
 
 
@@ -68,7 +68,7 @@ def _listing_key(fact: Fact) -> tuple[date, int, tuple[datetime, str, int]]:
 def statement(record: LicenceRecord, on: date, known_at: datetime | None = None,
               mode: Mode = Mode.LEGAL) -> Statement:
     """The relevé of `record` (see the module docstring): one fold of the law, read up to `on`."""
-    known = record.known_at(known_at)
+    known = known_record(record, known_at)
     timeline = timeline_for(known, None, mode)
     movements = timeline.movements_until(on)
     facts: list[Fact] = [known.licence, *known.facts]

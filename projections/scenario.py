@@ -212,12 +212,18 @@ def load_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     raw_expect = data.get("expect", [])
     if not isinstance(raw_expect, list):
         raise ScenarioError(source, "expect", "expect", "must be a list")
+    expectations = tuple(_expectation(source, i, e) for i, e in enumerate(raw_expect))
+    for i, expectation in enumerate(expectations):
+        if expectation.known_at is not None and expectation.known_at < licence.obtained_on:
+            raise ScenarioError(source, f"expect #{i + 1}", "known_at",
+                                f"{expectation.known_at} is before the licence was recorded "
+                                f"({licence.obtained_on}): the ledger did not know it then")
     title = data.get("title")
     return Scenario(
         title=title if isinstance(title, str) else source,
         source=source,
         record=LicenceRecord(licence, tuple(facts)),
-        expectations=tuple(_expectation(source, i, e) for i, e in enumerate(raw_expect)),
+        expectations=expectations,
         rules=data.get("rules", "") if isinstance(data.get("rules", ""), str) else "",
     )
 

@@ -12,30 +12,11 @@ from typing import assert_never
 
 from ledger import facts as f
 from ledger.facts import AnyFact, Fact, StageCompleted
+from ledger.law.vocabulary import Rule
 from projections.explanation import Movement
 
-RULE_WORDS = {
-    "initial_capital": "initial capital",
-    "capital_increase": "capital increase",
-    "probation_majoration": "probation majoration",
-    "majoration_lost": "no probation majoration",
-    "complementary_training_reduction_lost": "formation complémentaire reduction lost",
-    "end_of_probation": "end of probation",
-    "withdrawal": "withdrawal",
-    "withdrawal_without_effect": "withdrawal without effect",
-    "zero_point_offence": "offence without points",
-    "full_reconstitution": "full reconstitution",
-    "full_reconstitution_blocked": "full reconstitution blocked",
-    "single_point_return": "single point returned",
-    "single_point_blocked": "single point return blocked",
-    "ten_year_return": "ten-year return",
-    "stage_credit": "stage credit",
-    "stage_too_soon": "stage too soon (once a year)",
-    "stage_without_effect": "stage without effect",
-    "invalidation": "invalidation by lettre 48SI",
-    "forty_eight_si_void": "lettre 48SI void",
-    "forty_eight_si_repeated": "lettre 48SI repeated",
-}
+# The rule's French wording, from the law's vocabulary (ledger/law/vocabulary.py).
+RULE_WORDS: Mapping[Rule, str] = {rule: rule.wording for rule in Rule}
 
 
 def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
@@ -51,18 +32,18 @@ def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
 def movement_day(movement: Movement) -> str:
     """The movement's date with its legal name: date de valeur, date d'effet of a stage, 48SI notification."""
     day = movement.on.isoformat()
-    if movement.rule.startswith("withdrawal"):
+    if movement.rule.is_withdrawal:
         return f"date de valeur {day}"
-    if movement.rule.startswith("stage"):
+    if movement.rule.is_stage:
         return f"effective {day}"
-    if movement.rule == "invalidation" or movement.rule.startswith("forty_eight_si"):
+    if movement.rule.is_forty_eight_si:
         return f"lettre 48SI notified {day}"
     return day
 
 
 def movement_text(movement: Movement, facts: Mapping[str, Fact]) -> str:
     """One movement in a sentence: when, what, how many points, the balance after, the article, the fact."""
-    words = RULE_WORDS.get(movement.rule, movement.rule.replace("_", " "))
+    words = RULE_WORDS[movement.rule]
     reference = fact_reference(movement.fact_id, facts)
     return (f"{movement_day(movement)}: {words} {movement.delta:+d} → {movement.balance}/{movement.ceiling} "
             f"({movement.article}{'; ' + reference if reference else ''}) — {movement.detail}")
