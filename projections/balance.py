@@ -10,14 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import assert_never
 
+from ledger import facts as fact_types
 from ledger.errors import LicenceNotYetRecorded
 from ledger.facts import (
     LegalFact,
-    LetterNotified,
     LicenceRecord,
     LicenceReissued,
     LicenceSurrendered,
-    OffenceAnnulled,
     OffenceEstablished,
     StageCompleted,
 )
@@ -109,7 +108,7 @@ def _takes_effect_on(fact: LegalFact, mode: Mode) -> date:
             return fact.surrendered_on
         case LicenceReissued():
             return fact.obtained_on
-        case LetterNotified() | OffenceAnnulled():
+        case fact_types.LetterNotified() | fact_types.OffenceAnnulled():
             return date.min  # their effect is not a future event: always kept
         case _:
             assert_never(fact)
