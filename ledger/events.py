@@ -107,7 +107,7 @@ class StageWasCompleted(LicenceFactRecorded):
 
 
 class LetterWasNotified(LicenceFactRecorded):
-    """A letter 47/48/48M/48N/48SI received or first presented on `notified_on` (rules.md §6)."""
+    """A letter 47/48/48M/48N/48SI received or first presented on `notified_on` (docs/law.md A.17)."""
 
     TOPIC = kinds.LETTER.topic
 

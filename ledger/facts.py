@@ -110,7 +110,7 @@ class StageCompleted(Fact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LetterNotified(Fact):
-    """A letter of the ministry received (or first presented) on `notified_on` (rules.md §6)."""
+    """A letter of the ministry received (or first presented) on `notified_on` (docs/law.md A.17)."""
 
     code: Annotated[LetterCode, Spec("lettre")]
     notified_on: Annotated[date, Spec("date de notification")]
@@ -118,7 +118,7 @@ class LetterNotified(Fact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OffenceAnnulled(Fact):
-    """A withdrawal annulled (réclamation, acquittal, judge): void from the start (rules.md §9.2)."""
+    """A withdrawal annulled (réclamation, acquittal, judge): void from the start (docs/law.md A.1)."""
 
     offence_id: Annotated[str, Spec("infraction annulée", json="offence", min_length=1, max_length=64)]
     decided_on: Annotated[date, Spec("date de la décision")]

@@ -14,10 +14,16 @@ from typing import assert_never
 
 from ledger.declaration import check_fields
 from ledger.errors import InvalidFact
-from ledger.facts import LegalFact, LetterNotified, LicenceObtained, OffenceAnnulled, OffenceEstablished
-from ledger.facts import LicenceReissued as Reissued
-from ledger.facts import LicenceSurrendered as Surrendered
-from ledger.facts import StageCompleted as Stage
+from ledger.facts import (
+    LegalFact,
+    LetterNotified,
+    LicenceObtained,
+    LicenceReissued,
+    LicenceSurrendered,
+    OffenceAnnulled,
+    OffenceEstablished,
+    StageCompleted,
+)
 from ledger.law import offence_catalogue
 from ledger.law.in_force import before_points_system
 from ledger.values import LetterCode, OffenceClass
@@ -39,16 +45,6 @@ def check_licence(licence: LicenceObtained) -> None:
     fc = licence.complementary_training_on
     if fc is not None and fc < licence.obtained_on:
         raise InvalidFact("complementary_training_on", "must not be before the licence was obtained")
-
-
-def _surrendered_without_reissue(day: date, others: Iterable[LegalFact]) -> bool:
-    """Was the licence handed in before `day` with no new licence obtained since, on or before `day`?"""
-    facts = list(others)
-    surrenders = [f.surrendered_on for f in facts if isinstance(f, Surrendered) and f.surrendered_on < day]
-    if not surrenders:
-        return False
-    last = max(surrenders)
-    return not any(isinstance(f, Reissued) and last < f.obtained_on <= day for f in facts)
 
 
 def _not_before_licence(field: str, day: date, licence: LicenceObtained) -> None:
@@ -86,17 +82,16 @@ def check_offence(offence: OffenceEstablished, licence: LicenceObtained, others:
             raise InvalidFact("class", "required with points: C1…C5 or delit")
         if offence.offence_class is OffenceClass.DELIT and offence.points != DELIT_POINTS:
             raise InvalidFact("points", "a délit withdraws 6 points (L223-2 I)")
-    if _surrendered_without_reissue(offence.committed_on, others):
-        raise InvalidFact("committed_on", "the licence was surrendered and no new licence obtained since")
 
 
-def check_stage(stage: Stage, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
-    """R223-5 — a stage lasts two consecutive days; not before the licence, nor on a surrendered licence."""
+def check_stage(stage: StageCompleted, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """R223-5 — a stage lasts two consecutive days, not before the licence.
+
+    A stage (or an offence) after a surrender is recorded: whether the licence was still in force then depends
+    on whether its 48SI was effective, in the mode computed (A.6, A.21), which is the projection's to say."""
     if (stage.last_day - stage.first_day).days != 1:
         raise InvalidFact("last_day", "a stage lasts two consecutive days (R223-5): last_day = first_day + 1")
     _not_before_licence("first_day", stage.first_day, licence)
-    if _surrendered_without_reissue(stage.first_day, others):
-        raise InvalidFact("first_day", "the licence was surrendered and no new licence obtained since")
 
 
 def check_letter(letter: LetterNotified, licence: LicenceObtained) -> None:
@@ -119,7 +114,7 @@ def check_annulment(annulment: OffenceAnnulled, licence: LicenceObtained, others
     _not_before_licence("decided_on", annulment.decided_on, licence)
 
 
-def check_surrender(surrender: Surrendered, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+def check_surrender(surrender: LicenceSurrendered, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """L223-5 — a licence is surrendered after a 48SI was notified, once per invalidation."""
     facts = list(others)
     _not_before_licence("on", surrender.surrendered_on, licence)
@@ -128,30 +123,28 @@ def check_surrender(surrender: Surrendered, licence: LicenceObtained, others: It
     if not letters:
         raise InvalidFact("on", "no 48SI was notified on or before this date")
     last_letter = max(letters)
-    if any(isinstance(f, Surrendered) and f.fact_id != surrender.fact_id
+    if any(isinstance(f, LicenceSurrendered) and f.fact_id != surrender.fact_id
            and last_letter <= f.surrendered_on <= surrender.surrendered_on for f in facts):
         raise InvalidFact("on", "the licence was already surrendered after that 48SI")
 
 
-def check_reissue(reissue: Reissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
-    """L223-5 — a new licence follows a 48SI, and comes after the surrender when one was recorded.
+def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+    """L223-5 — a new licence comes after the surrender when one was recorded, once per 48SI.
 
-    Whether that 48SI was effective and the waiting period respected is for the projection to say (it flags a
-    new licence without an effective invalidation, without a surrender, or before `new_licence_not_before`):
-    the ledger records what the préfecture did.
+    Whether a 48SI preceded it, whether that 48SI was effective and the waiting period respected is for the
+    projection to say in each mode (A.21: a new licence without an effective invalidation starts nothing and is
+    flagged, whether the 48SI was void or absent): the ledger records what the préfecture did.
     """
     facts = list(others)
     letters = [f.notified_on for f in facts if isinstance(f, LetterNotified) and f.code is LetterCode.L48SI
                and f.notified_on < reissue.obtained_on]
-    if not letters:
-        raise InvalidFact("obtained_on", "a new licence needs a 48SI notified before this date")
-    last_letter = max(letters)
-    surrenders = [f.surrendered_on for f in facts if isinstance(f, Surrendered)
+    last_letter = max(letters, default=licence.obtained_on)
+    surrenders = [f.surrendered_on for f in facts if isinstance(f, LicenceSurrendered)
                   and f.surrendered_on >= last_letter]
     if surrenders and reissue.obtained_on <= min(surrenders):
         raise InvalidFact("obtained_on", "the licence was surrendered on "
                                          f"{min(surrenders).isoformat()}: a new licence comes after the surrender")
-    if any(isinstance(f, Reissued) and f.fact_id != reissue.fact_id and last_letter < f.obtained_on
+    if any(isinstance(f, LicenceReissued) and f.fact_id != reissue.fact_id and last_letter < f.obtained_on
            for f in facts):
         raise InvalidFact("obtained_on", "a new licence was already obtained after that 48SI")
 
@@ -163,15 +156,15 @@ def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[Legal
     match fact:
         case OffenceEstablished():
             check_offence(fact, licence, others)
-        case Stage():
+        case StageCompleted():
             check_stage(fact, licence, others)
         case LetterNotified():
             check_letter(fact, licence)
         case OffenceAnnulled():
             check_annulment(fact, licence, others)
-        case Surrendered():
+        case LicenceSurrendered():
             check_surrender(fact, licence, others)
-        case Reissued():
+        case LicenceReissued():
             check_reissue(fact, licence, others)
         case _:
             assert_never(fact)

@@ -38,7 +38,7 @@ class OffenceClass(StrEnum):
 
 
 class LetterCode(StrEnum):
-    """Letters of the ministry (rules.md §6). Only 48SI and 48N carry date-relevant legal effects."""
+    """Letters of the ministry (docs/law.md A.17). Only 48SI and 48N carry date-relevant legal effects."""
 
     L47 = "47"
     L48 = "48"
@@ -64,7 +64,7 @@ class EstablishedBy(StrEnum):
 
 
 class Mode(StrEnum):
-    """Which reading of the law a projection applies (rules.md A.1)."""
+    """Which reading of the law a projection applies (docs/law.md A.1)."""
 
     LEGAL = "legal"
     ADMINISTRATIVE = "administrative"

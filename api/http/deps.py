@@ -52,4 +52,4 @@ OnQuery = Annotated[DayText | None, Query(ge=EARLIEST_DATE, le=LATEST_DATE,
 KnownAtQuery = Annotated[MomentUntil | None, Query(
     description="Only facts recorded at or before this moment: ISO 8601 datetime, or a date YYYY-MM-DD (= the "
                 "end of that day, UTC). Default: everything recorded.")]
-ModeQuery = Annotated[Mode, Query(description="legal (default) or administrative (rules.md A.1).")]
+ModeQuery = Annotated[Mode, Query(description="legal (default) or administrative (docs/law.md A.1).")]

@@ -1,4 +1,4 @@
-"""Calendar arithmetic of legal periods (rules.md A.14, convention C1).
+"""Calendar arithmetic of legal periods (docs/law.md A.14, convention C1).
 
 Periods are counted in calendar months and years, same day of the month; a day that does not exist in the
 target month (29 February, the 31st) becomes the last day of that month: 2024-02-29 + 2 years = 2026-02-28,

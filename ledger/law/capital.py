@@ -107,7 +107,7 @@ def probation_plan(
 
     Traditional training: 3 years, +2 at each anniversary; AAC: 2 years, +3. Licences obtained from 2004-03-01 to
     2007-12-30 stay at 6 points until the end. A formation complémentaire taken on/after 2019-01-01 on a *first*
-    licence (the Code says "premier permis"; rules.md §1.2) shortens probation to 2 years (18 months with AAC),
+    licence (the Code says "premier permis"; docs/law.md A.12) shortens probation to 2 years (18 months with AAC),
     provided no point-losing offence occurs during that reduced period — decided by the projection on the
     reduced end date.
     """

@@ -1,4 +1,4 @@
-"""Letters the law expects after a movement (R223-3, R223-4, R223-8; rules.md §6 and A.17).
+"""Letters the law expects after a movement (R223-3, R223-4, R223-8; docs/law.md A.17 and A.17).
 
 They carry no date-relevant effect except 48SI (opposability of the invalidation) and 48N (start of the
 4-month obligation): the ledger expects them for audit and reconciliation.
@@ -18,7 +18,7 @@ def letters_after_withdrawal(
     """R223-3; R223-4 — letters due after a withdrawal (A.17).
 
     48 after each withdrawal; 48M when a non-probationary balance falls to 6 or below; 48N for a probationary
-    offence withdrawing ≥ 3 points (its commission date decides, rules.md §4.2); 48SI when the balance reaches 0.
+    offence withdrawing ≥ 3 points (its commission date decides, docs/law.md A.17); 48SI when the balance reaches 0.
     """
     due = [LetterCode.L48]
     if (

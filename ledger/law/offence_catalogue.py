@@ -1,8 +1,8 @@
-"""Barème of common offences by article, with its changes over time (rules.md §3.3, §8).
+"""Barème of common offences by article, with its changes over time (docs/law.md A.11, A.18).
 
 An offence may be recorded by its kind (`"phone_in_hand"`) instead of explicit points and class: the law in
 force on the commission date decides, or a more lenient rule in force when the offence was established
-(in mitius, CE 15 mars 2017 n° 395286; rules.md A.11). Where the Code and secondary tables disagree, the
+(in mitius, CE 15 mars 2017 n° 395286; docs/law.md A.11). Where the Code and secondary tables disagree, the
 Code wins (e.g. the clignotant is 2nd class, R412-10).
 """
 
@@ -43,7 +43,7 @@ CATALOGUE: dict[str, InForce[Scale | None]] = {
         Entry(date(2003, 4, 1), Scale(2, C2, "R412-6-1"),
               Citation("Décret n° 2003-293 du 31 mars 2003", "R412-6-1")),
         # Décret n° 2012-3 du 3 janvier 2012: 4th class, 3 points (in force the day after its publication in
-        # the JO of 5 January 2012 — exact day UNVERIFIED, rules.md §8).
+        # the JO of 5 January 2012 — exact day UNVERIFIED, docs/law.md A.11).
         Entry(date(2012, 1, 6), Scale(3, C4, "R412-6-1"),
               Citation("Décret n° 2012-3 du 3 janvier 2012", "R412-6-1",
                        "http://www.maitreiosca.fr/glossaire/telephone-tenu-en-main/")),
@@ -65,7 +65,7 @@ CATALOGUE: dict[str, InForce[Scale | None]] = {
     "seat_belt": _always(3, C4, "R412-1"),
     "continuous_line_crossing": _always(3, C4, "R412-19"),
     "continuous_line_straddling": _always(1, C4, "R412-19"),
-    "indicator": _always(3, C2, "R412-10"),  # clignotant: 2nd class per the Code (rules.md §3.3)
+    "indicator": _always(3, C2, "R412-10"),  # clignotant: 2nd class per the Code (docs/law.md A.11)
     "safety_distance": _always(3, C4, "R412-12"),
     "dangerous_overtaking": _always(3, C4, "R414-4"),
     "accelerating_when_overtaken": _always(2, C4, "R414-16"),

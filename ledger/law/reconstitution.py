@@ -1,4 +1,4 @@
-"""Automatic recovery of points (L223-6; rules.md A.7, A.8, A.9).
+"""Automatic recovery of points (L223-6; docs/law.md A.7, A.8, A.9).
 
 - full reconstitution: 2 years after the last date de valeur (3 years for a serious record, a pre-2011 anchor
   or an anchor during probation), if no new point-losing offence in between;
@@ -11,7 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.law.calendar import add_months, add_years
+from ledger.law.decision import Decision
 from ledger.law.in_force import POINTS_SYSTEM_START, Citation, Entry, InForce
+from ledger.law.vocabulary import Rule
+from ledger.law.weighing import WeighedOffence
 from ledger.values import OffenceClass
 
 CHECKED = date(2026, 11, 25)
@@ -87,3 +90,50 @@ def ten_year_return_on(offence_class: OffenceClass, established_on: date) -> dat
     if not offence_class.has_fixed_fine:
         return None
     return add_years(established_on, TEN_YEARS)
+
+
+def single_point_decision(
+    offence: WeighedOffence, *, taken: int, blocking: WeighedOffence | None, balance: int, ceiling: int
+) -> Decision:
+    """L223-6 al. 3 ("ce point est réattribué") — the single point comes back unless another point-losing offence
+    fell in the window (A.8); only a point actually taken comes back (A.20), within the ceiling.
+    """
+    fact = offence.fact
+    if blocking is not None:
+        return Decision(Rule.SINGLE_POINT_BLOCKED, 0, f"offence {blocking.fact_id} within the window: the point "
+                                                      "waits for another mechanism", fact.fact_id)
+    if taken == 0:
+        return Decision(Rule.SINGLE_POINT_RETURN, 0, f"1-point offence established {fact.established_on.isoformat()}"
+                                                     " at a balance of 0: it took nothing and returns nothing (A.20)",
+                        fact.fact_id)
+    return Decision(Rule.SINGLE_POINT_RETURN, max(0, min(taken, ceiling - balance)),
+                    f"1-point offence established {fact.established_on.isoformat()}: point back", fact.fact_id)
+
+
+def ten_year_decision(
+    offence: WeighedOffence, *, taken: int, single_point_returned: bool, balance: int, ceiling: int
+) -> Decision | None:
+    """L223-6 last al. — the points the contravention took come back after ten years, within the ceiling, less a
+    point already returned by the single-point rule (A.9, A.20); None when nothing is left to return.
+    """
+    points = taken - (1 if single_point_returned and taken else 0)
+    if points <= 0:
+        return None
+    return Decision(Rule.TEN_YEAR_RETURN, max(0, min(points, ceiling - balance)),
+                    f"{points} point(s) of the offence established {offence.fact.established_on.isoformat()}",
+                    offence.fact_id)
+
+
+def full_reconstitution_decision(
+    anchor: date, years: int, blocking: WeighedOffence | None, *, balance: int, ceiling: int
+) -> Decision:
+    """L223-6 al. 1-2 — no new point-losing offence for 2 (3) years after the anchor: back to the ceiling (A.7);
+    legal mode: an offence committed in the window and established later blocks it.
+    """
+    if blocking is not None:
+        fact = blocking.fact
+        return Decision(Rule.FULL_RECONSTITUTION_BLOCKED, 0, f"offence {fact.fact_id} committed "
+                        f"{fact.committed_on.isoformat()} within the {years}-year window (established later)",
+                        fact.fact_id)
+    return Decision(Rule.FULL_RECONSTITUTION, ceiling - balance,
+                    f"{years} years without offence since {anchor.isoformat()}: back to the ceiling")

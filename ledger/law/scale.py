@@ -2,7 +2,7 @@
 
 Points and class follow the law in force on the commission date, except that a more lenient rule that came into
 force before the offence was established applies (rétroactivité in mitius, CE 15 mars 2017 n° 395286;
-rules.md A.11). Simultaneous offences (one interception) are capped together (L223-2 III, R223-2; A.16).
+docs/law.md A.11). Simultaneous offences (one interception) are capped together (L223-2 III, R223-2; A.16).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def assess(offence: OffenceEstablished) -> Assessment:
     """L223-2; R413-14 — points and class of an offence (A.11, A.19).
 
     Speeding: the barème of the commission date, or the more lenient one in force when the offence was
-    established (in mitius, CE n° 395286; for the 2024 rule, rules.md §3.3). An offence recorded by its kind:
+    established (in mitius, CE n° 395286; for the 2024 rule, docs/law.md A.11). An offence recorded by its kind:
     the catalogue's barème by date, with the same in mitius rule. Otherwise the points and class recorded.
     An offence committed before the points system started (1992-07-01) withdraws nothing.
     """

@@ -1,4 +1,4 @@
-"""Stage de sensibilisation à la sécurité routière (L223-6 al. 4, R223-5, R223-8; rules.md A.3, A.4).
+"""Stage de sensibilisation à la sécurité routière (L223-6 al. 4, R223-5, R223-8; docs/law.md A.3, A.4).
 
 +4 points within the ceiling, effective the lendemain of the last stage day, at most once a year (twice-yearly
 spacing of two years before loi n° 2011-267), the same for voluntary and mandatory (48N) stages.
@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from ledger.facts import StageCompleted
 from ledger.law.calendar import add_months, add_years, next_day
+from ledger.law.decision import Decision
 from ledger.law.in_force import POINTS_SYSTEM_START, Citation, Entry, InForce, before_points_system
+from ledger.law.vocabulary import AnomalyKind, Rule
 
 CHECKED = date(2026, 11, 25)
 STAGE_POINTS = 4
@@ -36,7 +38,7 @@ STAGE_BALANCE_LIMIT: InForce[int | None] = InForce(
     # Décret n° 92-1228: +4 "sans que le nombre de points puisse dépasser onze" (with the 6-point capital of
     # décret n° 92-559 the ceiling is lower anyway).
     Entry(POINTS_SYSTEM_START, 11, Citation("Décret n° 92-1228 du 23 novembre 1992", "R223-8 (old)")),
-    # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, rules.md §8).
+    # Loi n° 2003-495 / décret n° 2003-642: "dans la limite du plafond" (date UNVERIFIED, docs/law.md A.11).
     Entry(date(2003, 7, 12), None, Citation("Décret n° 2003-642 du 11 juillet 2003", "R223-8 II")),
     last_checked_on=CHECKED,
 )
@@ -100,3 +102,24 @@ def attestation_deadline(last_day: date) -> date:
     day whatever the recording date: this deadline only tells a late préfecture from an attestation in transit.
     """
     return add_months(last_day + ATTESTATION_TRANSMISSION, ATTESTATION_RECORDING_MONTHS)
+
+
+def stage_decision(stage: StageCompleted, effective_on: date, *, valid: bool, last_crediting_effective_on: date | None,
+                   balance: int, ceiling: int) -> Decision:
+    """L223-6 al. 4; R223-8 — a stage on the day it takes effect: nothing before the points system (A.19) or once
+    the licence has lost its validity (A.4, flagged), nothing if too soon (A.3), else +4 within the ceiling.
+    """
+    if before_points_system(effective_on):
+        return Decision(Rule.STAGE_BEFORE_POINTS_SYSTEM, 0, "effective before the permis à points started on "
+                        f"{POINTS_SYSTEM_START.isoformat()}: nothing to credit, does not start the year",
+                        stage.fact_id)
+    if not valid:
+        return Decision(Rule.STAGE_WITHOUT_EFFECT, 0, "the licence had lost its validity (48SI notified) before the "
+                        "stage took effect", stage.fact_id, anomaly=AnomalyKind.STAGE_AFTER_INVALIDATION)
+    if not spacing_respected(effective_on, last_crediting_effective_on):
+        return Decision(Rule.STAGE_TOO_SOON, 0, f"less than a year after the stage effective "
+                        f"{last_crediting_effective_on}", stage.fact_id)
+    credit = stage_credit(balance, ceiling, effective_on)
+    days = f"{stage.case.value} stage {stage.first_day.isoformat()}–{stage.last_day.isoformat()}"
+    return Decision(Rule.STAGE_CREDIT, credit, days + ("" if credit else ": at the ceiling, nothing to credit "
+                                                       "(does not start the year)"), stage.fact_id)

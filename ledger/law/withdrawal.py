@@ -1,4 +1,4 @@
-"""When and how much a withdrawal takes (L223-1, L223-2; rules.md A.2, A.5).
+"""When and how much a withdrawal takes (L223-1, L223-2; docs/law.md A.2, A.5).
 
 A withdrawal takes effect on the date de valeur (DV): the day the réalité de l'infraction is established (fine
 paid, titre exécutoire, composition pénale executed, conviction final) — not the commission date, nor the day
@@ -27,7 +27,7 @@ def effective_on(offence: OffenceEstablished, mode: Mode = Mode.LEGAL) -> date:
 def amount_taken(points: int, balance: int) -> int:
     """L223-1 — a withdrawal takes at most the points that remain: the balance floor is 0 (A.5).
 
-    rules.md §5.3 discusses a raw negative balance; section A.5 supersedes it: a stage before the 48SI adds to 0.
+    A raw negative balance was discussed and not adopted (docs/law.md A.5): a stage before the 48SI adds to 0.
     """
     return max(0, min(points, balance))
 

@@ -1,7 +1,7 @@
 """Classify a préfecture extract row against the ledger: which `Kind` of difference it is, on what evidence.
 
 Each row is judged **as of its extract date**, against everything the ledger knows now (no `known_at`): the
-legal balance is the truth, the administrative one reproduces how the FNPC decides (rules.md A.1). `classify`
+legal balance is the truth, the administrative one reproduces how the FNPC decides (docs/law.md A.1). `classify`
 decides the kind, first rule that applies (docs/decisions/0005-reconciliation.md):
 
 1. `unknown_licence` — the number is not in the ledger (decided by the caller: there is no file to classify);
@@ -104,7 +104,7 @@ class LicenceFile:
 
 def _as_administrative(legal: Timeline) -> Timeline:
     """The administrative reading of a licence without any offence: the two modes differ only in which
-    offences interrupt a window (committed vs established, rules.md A.1; `ledger.law.interruption` and the
+    offences interrupt a window (committed vs established, docs/law.md A.1; `ledger.law.interruption` and the
     blocked full reconstitution), so without an offence the administrative fold is the legal one, day for
     day. Reusing it saves one fold per row (tests/reconciliation/test_fold_sharing.py proves the equality
     on a generated population)."""

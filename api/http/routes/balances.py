@@ -1,7 +1,7 @@
 """Reading a licence's points on a day: the full balance, and the stage eligibility an organiser may see.
 
 `on` is the legal date (default: today in Europe/Paris); `known_at` cuts the facts to those recorded by then
-(a date means the end of that day, UTC); `mode` chooses the legal or the administrative reading (rules.md A.1).
+(a date means the end of that day, UTC); `mode` chooses the legal or the administrative reading (docs/law.md A.1).
 """
 
 from __future__ import annotations

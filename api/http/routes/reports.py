@@ -111,7 +111,7 @@ def zero_balance(
     principal: Reader,
     ledger: LedgerDep,
     on: Day,
-    mode: Annotated[Mode, Query(description="legal (default) or administrative (rules.md A.1).")] = Mode.LEGAL,
+    mode: Annotated[Mode, Query(description="legal (default) or administrative (docs/law.md A.1).")] = Mode.LEGAL,
     report_format: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> StreamingResponse:
