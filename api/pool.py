@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.application import PointsLedger
+from ledger.storage import is_postgres_env
 
 
 def postgres_datastore(ledger: PointsLedger) -> Any | None:
     """The ledger's PostgreSQL datastore (its pool is `.pool`), or None when the ledger is on SQLite."""
-    if ledger.env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+    if not is_postgres_env(ledger.env):
         return None
     return getattr(ledger.recorder, "datastore", None)

@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 from api import clock
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
-from ledger.storage import ensure_postgres_schema, storage_env
+from ledger.storage import ensure_postgres_schema, is_postgres_env, storage_env
 
 TOKEN_PREFIX = "plt"  # noqa: S105 - a label in the token, not a secret
 TABLE = "api_tokens"
@@ -234,7 +234,7 @@ class TokenStore:
 
     def __init__(self, env: dict[str, str], *, pool_size: int = 2, backend: _Backend | None = None) -> None:
         if backend is None:
-            if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            if is_postgres_env(env):
                 backend = _Postgres.own_pool(env, pool_size)
             else:
                 backend = _SQLite(env["SQLITE_DBNAME"], float(env.get("SQLITE_LOCK_TIMEOUT", "10")))

@@ -27,19 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from ledger import facts as fact_types
 from ledger.errors import InvalidFact
-from ledger.facts import (
-    LegalFact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceRecord,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    Speeding,
-    StageCompleted,
-)
+from ledger.facts import LegalFact, LicenceRecord, Speeding
 from ledger.law import scale
 from ledger.law.calendar import add_months, add_years
 from ledger.validation import check_fact
@@ -193,7 +183,7 @@ class _Life:
             candidate = obtained_on + self._days(183, 365)
             if date(2019, 1, 1) <= candidate <= LEGAL_CUTOFF:
                 fc = candidate
-        self.licence = LicenceObtained(
+        self.licence = fact_types.LicenceObtained(
             fact_id=self._id(), recorded_at=self._at(obtained_on), recorded_by=RECORDED_BY,
             evidence_ref=f"PERMIS-{self.number}", seq=0, licence_number=self.number, obtained_on=obtained_on,
             training=training, complementary_training_on=fc,
@@ -227,7 +217,7 @@ class _Life:
             day = resumed
 
     def _draw_offence(self, committed_on: date, established_on: date, interception: str | None,
-                      kind: OffenceKind) -> OffenceEstablished:
+                      kind: OffenceKind) -> fact_types.OffenceEstablished:
         rng = self.rng
         speeding = None
         if kind.excess_kmh is not None:
@@ -236,7 +226,7 @@ class _Life:
                 low = 5  # most small excesses are 5–19 km/h over (after the legal tolerance)
             limit = rng.choices([s for s, _ in SPEED_LIMITS], [w for _, w in SPEED_LIMITS])[0]
             speeding = Speeding(limit, rng.randint(low, high))
-        return OffenceEstablished(
+        return fact_types.OffenceEstablished(
             fact_id=self._id(), recorded_at=self._at(established_on), recorded_by=RECORDED_BY,
             evidence_ref=self._ref("PV"), committed_on=committed_on, established_on=established_on,
             points=kind.points, offence_class=kind.offence_class, speeding=speeding, interception=interception,
@@ -328,7 +318,7 @@ class _Life:
         surrendered = notified + self._days(3, 15)
         if surrendered > LEGAL_CUTOFF:
             return None
-        self.facts.append(LicenceSurrendered(
+        self.facts.append(fact_types.LicenceSurrendered(
             fact_id=self._id(), recorded_at=self._at(surrendered), recorded_by=RECORDED_BY,
             evidence_ref=self._ref("REMISE"), surrendered_on=surrendered))
         if rng.random() >= P_REISSUE:
@@ -338,7 +328,7 @@ class _Life:
         if reissued > LEGAL_CUTOFF:
             return None
         training = Training.AAC if rng.random() < 0.1 else Training.TRADITIONAL
-        self.facts.append(LicenceReissued(
+        self.facts.append(fact_types.LicenceReissued(
             fact_id=self._id(), recorded_at=self._at(reissued), recorded_by=RECORDED_BY,
             evidence_ref=self._ref("PERMIS"), obtained_on=reissued, training=training))
         self.epoch_start = reissued
@@ -349,7 +339,7 @@ class _Life:
     def _letter(self, code: LetterCode, notified_on: date) -> None:
         if notified_on > LEGAL_CUTOFF:
             return
-        self.facts.append(LetterNotified(
+        self.facts.append(fact_types.LetterNotified(
             fact_id=self._id(), recorded_at=self._at(notified_on), recorded_by=RECORDED_BY,
             evidence_ref=self._ref(f"LR{code.value}"), code=code, notified_on=notified_on))
 
@@ -357,7 +347,7 @@ class _Life:
         last_day = first_day + timedelta(days=1)
         if last_day > LEGAL_CUTOFF:
             return
-        self.facts.append(StageCompleted(
+        self.facts.append(fact_types.StageCompleted(
             fact_id=self._id(), recorded_at=self._at(last_day), recorded_by=RECORDED_BY,
             evidence_ref=self._ref("ATT"), first_day=first_day, last_day=last_day, case=case,
             agrement=f"R{self.rng.randint(1, 99):02d}{self.rng.randint(0, 9999):04d}0"))
@@ -366,11 +356,11 @@ class _Life:
 
     def _annulments(self) -> None:
         rng = self.rng
-        for offence in [f for f in self.facts if isinstance(f, OffenceEstablished)]:
+        for offence in [f for f in self.facts if isinstance(f, fact_types.OffenceEstablished)]:
             if rng.random() < P_ANNULMENT:
                 decided = offence.established_on + self._days(30, 365)
                 if decided <= LEGAL_CUTOFF:
-                    self.facts.append(OffenceAnnulled(
+                    self.facts.append(fact_types.OffenceAnnulled(
                         fact_id=self._id(), recorded_at=self._at(decided), recorded_by=RECORDED_BY,
                         evidence_ref=self._ref("DECISION"), offence_id=offence.fact_id, decided_on=decided))
 

@@ -9,12 +9,11 @@ event: a retry re-runs the idempotency check, so a fact that the other writer re
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -24,10 +23,11 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notificati
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
+from ledger.events_table import STREAMS_PER_QUERY, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
+from ledger.record_cache import VersionedRecords
 from ledger.storage import ensure_postgres_schema
-from ledger.stream_reader import STREAMS_PER_QUERY, select_streams
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
 
 MAX_ATTEMPTS = 10
@@ -98,6 +98,7 @@ class PointsLedger(Application[UUID]):
         super().__init__(env)
         self._records = VersionedRecords(record_cache_size)
         self._licences = LicenceCache(licence_cache_size)
+        self._licence_numbers = lru_cache(maxsize=licence_cache_size)(self._read_licence_number)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""
@@ -208,13 +209,7 @@ class PointsLedger(Application[UUID]):
                 return {streams[0]: self.repository.get(streams[0], projector_func=replay)}
             except AggregateNotFoundError:
                 return {}
-        events: dict[UUID, list[Any]] = {}
-        for start in range(0, len(streams), STREAMS_PER_QUERY):
-            for stored in select_streams(self.recorder, streams[start:start + STREAMS_PER_QUERY]):
-                stream = stored.originator_id
-                stream = stream if isinstance(stream, UUID) else UUID(str(stream))
-                events.setdefault(stream, []).append(self.mapper.to_domain_event(stored))
-        return {stream: replay(None, stream_events) for stream, stream_events in events.items()}
+        return {stream: replay(None, events) for stream, events in self.streams_events(streams).items()}
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -260,15 +255,35 @@ class PointsLedger(Application[UUID]):
         reader visits each licence once.
         """
         streams = {licence_id(number): number for number in licence_numbers}
-        ids = list(streams)
+        return {streams[stream]: record for stream, record in self.records_of_streams(list(streams)).items()}
+
+    def records_of_streams(self, streams: Sequence[UUID]) -> dict[UUID, LicenceRecord]:
+        """The records of streams given by id (absent ones left out), read in one query per batch."""
+        return {stream: record_from_events(events) for stream, events in self.streams_events(streams).items()}
+
+    def streams_events(self, streams: Sequence[UUID]) -> dict[UUID, list[Any]]:
+        """The decoded events of each stream (absent ones left out): one query per `STREAMS_PER_QUERY` streams."""
         events: dict[UUID, list[Any]] = {}
-        stored_events = (stored for start in range(0, len(ids), STREAMS_PER_QUERY)
-                         for stored in select_streams(self.recorder, ids[start:start + STREAMS_PER_QUERY]))
-        for stored in stored_events:
-            stream = stored.originator_id
-            stream = stream if isinstance(stream, UUID) else UUID(str(stream))
-            events.setdefault(stream, []).append(self.mapper.to_domain_event(stored))
-        return {streams[stream]: record_from_events(stream_events) for stream, stream_events in events.items()}
+        for start in range(0, len(streams), STREAMS_PER_QUERY):
+            for stored in select_streams(self.recorder, streams[start:start + STREAMS_PER_QUERY]):
+                stream = stored.originator_id
+                stream = stream if isinstance(stream, UUID) else UUID(stream)
+                events.setdefault(stream, []).append(self.mapper.to_domain_event(stored))
+        return events
+
+    def licence_number_of(self, event: Any) -> str:
+        """The licence number of the stream an event belongs to: the one lookup from a stream to its number.
+
+        The number is on a stream's first event only; it is read once per stream and kept (bounded LRU).
+        """
+        if isinstance(event, LicenceWasObtained):
+            return event.licence_number
+        stream = event.originator_id
+        return self._licence_numbers(stream if isinstance(stream, UUID) else UUID(str(stream)))
+
+    def _read_licence_number(self, stream: UUID) -> str:
+        first = next(iter(self.events.get(stream, lte=1)), None)
+        return first.licence_number if isinstance(first, LicenceWasObtained) else str(stream)
 
     def version_of(self, licence_number: str) -> int:
         return len(self.licence_events(licence_number))
@@ -328,32 +343,6 @@ class PointsLedger(Application[UUID]):
 
     def event_type(self, event: Any) -> str:
         return EVENT_TYPES.get(type(event).TOPIC, type(event).__name__)
-
-
-class VersionedRecords:
-    """A bounded, thread-safe LRU of decoded records, each valid for exactly one stream version."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[UUID, tuple[int, LicenceRecord]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, stream: UUID, version: int) -> LicenceRecord | None:
-        with self._lock:
-            item = self._items.get(stream)
-            if item is None or item[0] != version:
-                return None
-            self._items.move_to_end(stream)
-            return item[1]
-
-    def put(self, stream: UUID, version: int, record: LicenceRecord) -> None:
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._items[stream] = (version, record)
-            self._items.move_to_end(stream)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:

@@ -21,24 +21,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TextIO
 
-from ledger.facts import (
-    Fact,
-    LegalFact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceRecord,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    Speeding,
-    StageCompleted,
-)
+from ledger import facts as fact_types
+from ledger import kinds
+from ledger.facts import Fact, LegalFact, LicenceRecord, Speeding
 
-FACT_TYPES: dict[str, type[Fact]] = {
-    "licence": LicenceObtained, "offence": OffenceEstablished, "stage": StageCompleted, "letter": LetterNotified,
-    "annulment": OffenceAnnulled, "surrender": LicenceSurrendered, "reissue": LicenceReissued,
-}
+FACT_TYPES: dict[str, type[Fact]] = {kind.name: kind.fact for kind in kinds.ALL_KINDS}  # declared in ledger.kinds
 SPEEDING_COLUMNS = ("speeding_limit_kmh", "speeding_excess_kmh")
 NOT_READ = {"seq"}  # set by the ledger, never by a file
 
@@ -123,7 +110,7 @@ def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
     unknown = set(given) - names - {"licence_number", "type", *SPEEDING_COLUMNS}
     if unknown:
         raise _BadValue(sorted(unknown)[0], f"is not a field of a {values['type']} line")
-    if cls is OffenceEstablished and any(given.get(c) for c in SPEEDING_COLUMNS):
+    if cls is fact_types.OffenceEstablished and any(given.get(c) for c in SPEEDING_COLUMNS):
         given["speeding"] = {"limit_kmh": given.pop(SPEEDING_COLUMNS[0], None),
                              "excess_kmh": given.pop(SPEEDING_COLUMNS[1], None)}
     kwargs: dict[str, Any] = {}
@@ -132,7 +119,7 @@ def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
                                                            or f.default_factory is not MISSING)):
             continue
         kwargs[f.name] = _value(f.name, given.get(f.name), hints[f.name])
-    if cls is LicenceObtained:
+    if cls is fact_types.LicenceObtained:
         kwargs["licence_number"] = number
     return number, cls(**kwargs)
 
@@ -140,7 +127,7 @@ def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
 def read_records(lines: Iterable[tuple[int, Mapping[str, Any] | str]]) -> Iterator[LicenceRecord | BadLicence]:
     """(line number, parsed values or an error text) → one `LicenceRecord` per run of a licence's lines."""
     number: str | None = None
-    licence: LicenceObtained | None = None
+    licence: fact_types.LicenceObtained | None = None
     facts: list[LegalFact] = []
     bad: BadLicence | None = None
     for line, values in lines:
@@ -158,7 +145,7 @@ def read_records(lines: Iterable[tuple[int, Mapping[str, Any] | str]]) -> Iterat
         if current != number:
             yield from _finish(number, licence, facts, bad)
             number, licence, facts, bad = current, None, [], None
-        if isinstance(fact, LicenceObtained):
+        if isinstance(fact, fact_types.LicenceObtained):
             if licence is not None:
                 bad = bad or BadLicence(current, line, "type", "a second licence line for the same licence")
             licence = fact
@@ -170,7 +157,7 @@ def read_records(lines: Iterable[tuple[int, Mapping[str, Any] | str]]) -> Iterat
     yield from _finish(number, licence, facts, bad)
 
 
-def _finish(number: str | None, licence: LicenceObtained | None, facts: list[LegalFact],
+def _finish(number: str | None, licence: fact_types.LicenceObtained | None, facts: list[LegalFact],
             bad: BadLicence | None) -> Iterator[LicenceRecord | BadLicence]:
     if bad is not None:
         yield bad

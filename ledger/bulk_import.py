@@ -29,14 +29,10 @@ from itertools import islice
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Composed, Identifier
-
 from ledger.application import PointsLedger
 from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rejection
-from ledger.chain_store import write_chain
 from ledger.errors import LedgerError
+from ledger.events_table import copy_new_streams, existing_streams, is_postgres
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
 
@@ -85,7 +81,7 @@ class BulkImporter:
         self.batch_size = batch_size
         self.workers = workers
         recorder: Any = ledger.recorder
-        self._postgres = isinstance(recorder, PostgresApplicationRecorder)
+        self._postgres = is_postgres(recorder)
 
     def run(
         self, records: Iterable[LicenceRecord], on_batch: Callable[[ImportReport], None] | None = None
@@ -155,63 +151,8 @@ class BulkImporter:
 
     def _existing(self, streams: list[UUID]) -> set[UUID]:
         """The streams of `streams` that already have at least one event."""
-        if not streams:
-            return set()
-        if self._postgres:
-            recorder: Any = self.ledger.recorder
-            with recorder.datastore.transaction(commit=False) as curs:
-                return _existing_postgres(curs, recorder, streams)
-        return {s for s in streams if self.ledger.recorder.select_events(s, desc=True, limit=1)}
+        return existing_streams(self.ledger.recorder, streams)
 
     def _write(self, stored: dict[UUID, list[Row]]) -> list[UUID]:
         """Write the streams not present yet (checked again under the lock); returns the streams written."""
-        if not stored:
-            return []
-        if not self._postgres:
-            self.ledger.recorder.insert_events([StoredEvent(*row) for rows in stored.values() for row in rows])
-            return list(stored)
-        return _copy_postgres(self.ledger.recorder, stored)
-
-
-def _table(recorder: Any) -> Composed:
-    return SQL("{0}.{1}").format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-
-
-def _existing_postgres(curs: Any, recorder: Any, streams: list[UUID]) -> set[UUID]:
-    """One index probe per stream (a LATERAL join with LIMIT 1): with `= ANY(…)` the planner may scan the whole
-    table when its statistics lag behind a fast-growing import (1.4 s instead of 15 ms per batch at 8 M events).
-    """
-    id_type = SQL(recorder.datastore.originator_id_type)  # "uuid" or "text", checked by the library
-    curs.execute(SQL("SELECT ids.id FROM unnest(%s::{1}[]) AS ids(id), LATERAL (SELECT 1 FROM {0} AS e "
-                     "WHERE e.originator_id = ids.id LIMIT 1) AS hit").format(_table(recorder), id_type),
-                 ([s if id_type.as_string() == "uuid" else str(s) for s in streams],))
-    return {UUID(str(row["id"])) for row in curs.fetchall()}
-
-
-def _copy_postgres(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
-    """One transaction: the recorder's lock and notify, a last existence check, then COPY."""
-    with recorder.datastore.transaction(commit=True) as curs:
-        for statement in recorder.lock_table_statements:
-            curs.execute(statement)
-        present = _existing_postgres(curs, recorder, list(stored))
-        streams = [s for s in stored if s not in present]
-        if not streams:
-            return []
-        curs.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-        id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
-        copy_statement = SQL(
-            "COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
-        ).format(_table(recorder))
-        with curs.copy(copy_statement) as copy:
-            copy.set_types([id_type, "int8", "text", "bytea"])
-            write = copy.write_row
-            for stream in streams:
-                if id_type == "uuid":
-                    for row in stored[stream]:
-                        write(row)
-                else:
-                    for originator, version, topic, state in stored[stream]:
-                        write((str(originator), version, topic, state))
-        # The hash chain of the copied events, in the same transaction (ledger/chain_store.py).
-        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
-    return streams
+        return copy_new_streams(self.ledger.recorder, stored)

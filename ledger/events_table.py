@@ -19,6 +19,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.bulk_rows import Row
 from ledger.chain_store import write_chain
 
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
@@ -26,8 +27,8 @@ COLUMNS = "originator_id, originator_version, topic, state"
 
 
 def is_postgres(recorder: Any) -> bool:
-    """Is the ledger on PostgreSQL? (the only place the backend is told apart; subclasses such as the chained
-    recorders of ledger/chain_store.py count as their base)"""
+    """Is the ledger on PostgreSQL? (the only place a recorder's backend is told apart; the ledger's recorders
+    are the library's, subclassed to write the hash chain: `ledger.chain_store`)"""
     return isinstance(recorder, PostgresApplicationRecorder)
 
 
@@ -111,16 +112,18 @@ def existing_streams(recorder: Any, streams: Sequence[UUID], curs: Any = None) -
     return {UUID(str(row["id"])) for row in curs.fetchall()}
 
 
-def copy_new_streams(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list[UUID]:
-    """Write the streams of `stored` not present yet, in one transaction; returns the streams written.
+def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
+    """Write the streams of `stored` (rows: stream id, version, topic, state) not present yet, in one transaction;
+    returns the streams written.
 
-    PostgreSQL: the recorder's lock and notify, a last existence check under the lock, then `COPY … (FORMAT
-    BINARY)`. Other stores: the recorder's `insert_events`, once.
+    PostgreSQL: the recorder's lock and notify, a last existence check under the lock, `COPY … (FORMAT BINARY)`,
+    then the hash chain of the copied events in the same transaction (`ledger.chain_store`). Other stores: the
+    recorder's `insert_events`, once (it chains them itself).
     """
     if not stored:
         return []
     if not is_postgres(recorder):
-        recorder.insert_events([event for events in stored.values() for event in events])
+        recorder.insert_events([StoredEvent(*row) for rows in stored.values() for row in rows])
         return list(stored)
     with recorder.datastore.transaction(commit=True) as curs:
         for statement in recorder.lock_table_statements:
@@ -130,15 +133,23 @@ def copy_new_streams(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> li
         if not streams:
             return []
         curs.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-        id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
-        copy_statement = SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
-        with curs.copy(copy_statement) as copy:
-            copy.set_types([id_type, "int8", "text", "bytea"])
-            for stream in streams:
-                for event in stored[stream]:
-                    originator = event.originator_id if id_type == "uuid" else str(event.originator_id)
-                    copy.write_row((originator, event.originator_version, event.topic, event.state))
+        _copy_rows(curs, recorder, [row for stream in streams for row in stored[stream]])
+        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
     return streams
+
+
+def _copy_rows(curs: Any, recorder: Any, rows: list[Row]) -> None:
+    id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
+    statement = SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
+    with curs.copy(statement) as copy:
+        copy.set_types([id_type, "int8", "text", "bytea"])
+        write = copy.write_row
+        if id_type == "uuid":
+            for row in rows:
+                write(row)
+        else:
+            for originator, version, topic, state in rows:
+                write((str(originator), version, topic, state))
 
 
 class Transaction:
@@ -154,9 +165,9 @@ class Transaction:
             return
         if is_postgres(self.recorder):
             # The library's own insert: the table lock (held to the end of the transaction), NOTIFY, the rows;
-            # then the hash chain of those rows, in the same transaction (ledger/chain_store.py).
+            # then what its `insert_events` does after them (the ledger's recorder chains the batch there).
             self.recorder._insert_stored_events(self.curs, events)
-            write_chain(self.curs, self.recorder, events)
+            self.recorder._fetch_ids_after_insert_events(self.curs, events)
         else:
             self.recorder._insert_events(self.curs, events)
 
@@ -174,3 +185,44 @@ def one_transaction(recorder: Any) -> Iterator[Transaction]:
         raise ValueError("one transaction over the events table needs an SQLite or PostgreSQL store")
     with recorder.datastore.transaction(commit=True) as curs:
         yield Transaction(recorder, curs)
+
+
+def streams_after(recorder: Any, position: int, limit: int) -> set[UUID] | None:
+    """The streams with an event after `position` in the application sequence, or None when there are more
+    than `limit` of them."""
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s LIMIT %s")
+                     .format(postgres_table(recorder)), (position, limit + 1))
+        rows = curs.fetchall()
+    if len(rows) > limit:
+        return None
+    return {UUID(str(row["originator_id"])) for row in rows}
+
+
+def scan_streams(recorder: Any, low: UUID | None, high: UUID | None, max_id: int,
+                 cursor_name: str) -> Iterator[list[StoredEvent]]:
+    """Every stream with `low <= id < high` (None: unbounded), as its events up to notification `max_id`, in
+    stream-id order, streamed through a server-side cursor (PostgreSQL) so a whole ledger never sits in memory.
+    """
+    where = [SQL("notification_id <= %s")]
+    params: list[Any] = [max_id]
+    for bound, comparison in ((low, ">="), (high, "<")):
+        if bound is not None:
+            where.append(SQL(f"originator_id {comparison} %s"))
+            params.append(bound)
+    query = SQL(f"SELECT {COLUMNS} FROM {{0}} WHERE {{1}} ORDER BY originator_id, originator_version").format(
+        postgres_table(recorder), SQL(" AND ").join(where))
+    with recorder.datastore.get_connection() as reader, reader.transaction(), reader.cursor(name=cursor_name) as curs:
+        # The transaction stays open while the caller folds the rows: lift the pool's idle timeout for it.
+        reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        curs.itersize = 20_000
+        curs.execute(query, params)
+        stream: list[StoredEvent] = []
+        for row in curs:
+            event = stored_event(row)
+            if stream and event.originator_id != stream[0].originator_id:
+                yield stream
+                stream = []
+            stream.append(event)
+        if stream:
+            yield stream

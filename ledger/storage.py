@@ -16,6 +16,7 @@ from uuid import uuid4
 from ledger.errors import InvalidFact
 
 DEFAULT_URL = "sqlite:///points-ledger.sqlite"
+POSTGRES_MODULE = "eventsourcing.postgres"
 
 
 def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
@@ -41,7 +42,7 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
         if not dbname:
             raise InvalidFact("database_url", "postgresql URL needs a database name: postgresql://host/dbname")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": POSTGRES_MODULE,
             "POSTGRES_DBNAME": unquote(dbname),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),
@@ -64,6 +65,11 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
     raise InvalidFact("database_url", f"unsupported scheme {parts.scheme!r}: use sqlite:/// or postgresql://")
 
 
+def is_postgres_env(env: dict[str, str]) -> bool:
+    """Do these settings put the ledger on PostgreSQL? (a recorder's backend: `ledger.events_table.is_postgres`)"""
+    return env.get("PERSISTENCE_MODULE") == POSTGRES_MODULE
+
+
 def ensure_postgres_schema(env: dict[str, str]) -> None:
     """Connect once before the pool does, and create the schema, which the library does not.
 
@@ -71,7 +77,7 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
     unknown database, bad password), where the library's pool would only say that it could not get a
     connection in time.
     """
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+    if not is_postgres_env(env):
         return
     import psycopg
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any, TypeVar
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
-from ledger.events import LicenceWasObtained
 from ledger.fact_index import audit_events as indexed_audit_events
 from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
@@ -34,7 +31,6 @@ from projections.wording import fact_reference, fact_summary, movement_text, mov
 PARIS = ZoneInfo("Europe/Paris")
 _Row = TypeVar("_Row")
 AUDIT_PAGE = 500
-LICENCE_NUMBER_CACHE = 4096
 
 
 def _cells(values: dict[str, Any], columns: tuple[str, ...]) -> dict[str, str]:
@@ -77,20 +73,8 @@ class RecordedFact:
         return _cells(self.as_json(), RECORDED_FACT_COLUMNS)
 
 
-class _LicenceNumbers:
-    """Stream id → licence number: the number is on a stream's first event only (one read per stream, cached)."""
-
-    def __init__(self, ledger: PointsLedger) -> None:
-        self.ledger = ledger
-        self.number = lru_cache(maxsize=LICENCE_NUMBER_CACHE)(self._read)
-
-    def _read(self, stream: UUID) -> str:
-        first = next(iter(self.ledger.events.get(stream, lte=1)), None)
-        return first.licence_number if isinstance(first, LicenceWasObtained) else str(stream)
-
-
-def _recorded_fact(ledger: PointsLedger, numbers: _LicenceNumbers, position: int, event: Any) -> RecordedFact:
-    number = event.licence_number if isinstance(event, LicenceWasObtained) else numbers.number(event.originator_id)
+def _recorded_fact(ledger: PointsLedger, position: int, event: Any) -> RecordedFact:
+    number = ledger.licence_number_of(event)
     fact: AnyFact = event.as_fact()
     return RecordedFact(position, event.timestamp, fact.recorded_by, number, ledger.event_type(event), fact.fact_id,
                         fact.evidence_ref, fact_summary(fact))
@@ -101,23 +85,21 @@ def recorded_by_page(
     after: int = 0, limit: int = 100,
 ) -> tuple[list[RecordedFact], int | None]:
     """One page of the facts `recorder` entered in [since, until]; the position to continue from, or None."""
-    numbers = _LicenceNumbers(ledger)
     page, following, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
                                               limit=limit)
-    return [_recorded_fact(ledger, numbers, position, event) for position, event in page], following
+    return [_recorded_fact(ledger, position, event) for position, event in page], following
 
 
 def facts_recorded_by(
     ledger: PointsLedger, recorder: str, *, since: datetime | None = None, until: datetime | None = None,
 ) -> Iterator[RecordedFact]:
     """Every fact `recorder` entered in [since, until], oldest first, read page by page."""
-    numbers = _LicenceNumbers(ledger)
     after: int | None = 0
     while after is not None:
         page, after, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
                                               limit=AUDIT_PAGE)
         for position, event in page:
-            yield _recorded_fact(ledger, numbers, position, event)
+            yield _recorded_fact(ledger, position, event)
 
 
 # -- licences at 0 on a date ---------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import assert_never
 
+from ledger import facts as fact_types
 from ledger.errors import LicenceNotYetRecorded
 from ledger.facts import (
     LegalFact,
@@ -91,23 +93,25 @@ def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: 
 
 def _effective_by(record: LicenceRecord, on: date, mode: Mode) -> LicenceRecord:
     """The facts whose legal effect is on or before `on`: the base of a forecast "if nothing else happens"."""
-    kept: list[LegalFact] = []
-    for fact in record.facts:
-        if isinstance(fact, OffenceEstablished):
-            if withdrawal.effective_on(fact, mode) <= on:
-                kept.append(fact)
-        elif isinstance(fact, StageCompleted):
-            if stage_recovery.stage_effective_on(fact) <= on:
-                kept.append(fact)
-        elif isinstance(fact, LicenceSurrendered):
-            if fact.surrendered_on <= on:
-                kept.append(fact)
-        elif isinstance(fact, LicenceReissued):
-            if fact.obtained_on <= on:
-                kept.append(fact)
-        else:
-            kept.append(fact)  # letters and annulments: their effect is not a future event
+    kept = [fact for fact in record.facts if _takes_effect_on(fact, mode) <= on]
     return LicenceRecord(record.licence, tuple(kept))
+
+
+def _takes_effect_on(fact: LegalFact, mode: Mode) -> date:
+    """The day a fact's legal effect starts, for the forecast; one case per kind (`assert_never`)."""
+    match fact:
+        case OffenceEstablished():
+            return withdrawal.effective_on(fact, mode)
+        case StageCompleted():
+            return stage_recovery.stage_effective_on(fact)
+        case LicenceSurrendered():
+            return fact.surrendered_on
+        case LicenceReissued():
+            return fact.obtained_on
+        case fact_types.LetterNotified() | fact_types.OffenceAnnulled():
+            return date.min  # their effect is not a future event: always kept
+        case _:
+            assert_never(fact)
 
 
 def forecast(

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -77,11 +76,6 @@ def intervals_of_record(record: LicenceRecord) -> list[Interval]:
     offences = any(isinstance(f, OffenceEstablished) for f in record.facts)
     administrative = build_timeline(record, Mode.ADMINISTRATIVE) if offences else legal
     return intervals_of(legal, administrative, record)
-
-
-def stored_event(row: Any) -> StoredEvent:
-    return StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
-                       topic=row["topic"], state=bytes(row["state"]))
 
 
 def copy_intervals(conn: Connection[Any], table: Composed, intervals: Sequence[Interval]) -> None:

@@ -23,17 +23,17 @@ docs/decisions/0007-read-model.md and 0040-reads-from-the-read-model.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.application import PointsLedger, record_from_events
+from ledger.application import PointsLedger
+from ledger.events_table import is_postgres, streams_after
 from ledger.facts import LicenceRecord
 from ledger.values import Mode
 from projections.intervals import (
@@ -44,7 +44,6 @@ from projections.intervals import (
     interval_of_row,
     intervals_of,
     intervals_of_record,
-    stored_event,
 )
 from projections.intervals import copy_intervals as _copy_intervals
 from projections.read_model_rebuild import (
@@ -101,7 +100,7 @@ class BalanceReadModel:
 
     def __init__(self, ledger: PointsLedger, *, name: str = DEFAULT_NAME, page_size: int = PAGE_SIZE) -> None:
         recorder: Any = ledger.recorder
-        if not isinstance(recorder, PostgresApplicationRecorder):
+        if not is_postgres(recorder):
             raise ValueError("the balance read model needs the ledger on PostgreSQL")
         if not name.replace("_", "").isalnum():
             raise ValueError("name must be letters, digits and underscores")
@@ -110,7 +109,6 @@ class BalanceReadModel:
         self.page_size = page_size
         self._datastore = recorder.datastore
         self._schema = Identifier(recorder.datastore.schema)
-        self._events = SQL("{0}.{1}").format(self._schema, Identifier(recorder.events_table_name))
         self._intervals = self._table(name)
         self._tracking = self._table(f"{name}_tracking")
 
@@ -184,13 +182,7 @@ class BalanceReadModel:
     def streams_after(self, position: int, limit: int) -> set[UUID] | None:
         """The streams with an event after `position` (what the read model at `position` does not reflect),
         or None when there are more than `limit` of them (the caller then folds everything)."""
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s LIMIT %s")
-                         .format(self._events), (position, limit + 1))
-            rows = curs.fetchall()
-        if len(rows) > limit:
-            return None
-        return {UUID(str(row["originator_id"])) for row in rows}
+        return streams_after(self.ledger.recorder, position, limit)
 
     # -- queries -----------------------------------------------------------------------------------------
 
@@ -252,7 +244,7 @@ class BalanceReadModel:
             page = self.ledger.recorder.select_notifications(position + 1, self.page_size)
             if not page:
                 break
-            streams = sorted({n.originator_id for n in page}, key=str)
+            streams = sorted({UUID(str(n.originator_id)) for n in page}, key=str)
             intervals = [i for record in self._records(streams) for i in intervals_of_record(record)]
             numbers = sorted({i.licence_number for i in intervals})
             with self._datastore.get_connection() as conn, conn.transaction():
@@ -275,17 +267,10 @@ class BalanceReadModel:
                                f"(expected {expected}, found {row['position'] if row else None})")
         conn.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking), (to, self.name))
 
-    def _records(self, streams: Sequence[UUID | str]) -> Iterator[LicenceRecord]:
+    def _records(self, streams: Sequence[UUID]) -> Iterator[LicenceRecord]:
         """The whole records of `streams`, read in one query."""
-        with self._datastore.transaction(commit=False) as curs:
-            # One index probe per stream: `= ANY(…)` may be planned as a scan of the whole table.
-            curs.execute(SQL(
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM unnest(%s::{1}[]) AS ids(id), "
-                "LATERAL (SELECT originator_id, originator_version, topic, state FROM {0} "
-                "WHERE originator_id = ids.id) AS e ORDER BY e.originator_id, e.originator_version"
-            ).format(self._events, SQL(self._datastore.originator_id_type)), (list(streams),))
-            rows = curs.fetchall()
-        yield from _fold_rows(self.ledger, rows)
+        records = self.ledger.records_of_streams(streams)
+        yield from (records[stream] for stream in streams if stream in records)
 
     # -- rebuild -----------------------------------------------------------------------------------------
 
@@ -305,9 +290,7 @@ class BalanceReadModel:
             curs.execute(self._create_intervals(table, building))
             for statement in self._zero_indexes(table, building):
                 curs.execute(statement)
-            curs.execute(SQL("SELECT coalesce(max(notification_id), 0) AS max_id FROM {0}").format(self._events))
-            row = curs.fetchone()
-        max_id = int(row["max_id"]) if row else 0
+        max_id = self.head()
         jobs = [PartitionJob(dict(self.ledger.env), building, low, high, max_id)
                 for low, high in split_streams(partitions or 8 * workers)]
         run = runner or (local_runner(self.ledger) if workers == 1 else process_runner(workers))
@@ -328,16 +311,3 @@ class BalanceReadModel:
             curs.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking),
                          (max_id, self.name))
         return Progress(max_id, events, licences, len(jobs), len(jobs))
-
-
-def _fold_rows(ledger: PointsLedger, rows: Iterable[Any]) -> Iterator[LicenceRecord]:
-    """Group rows (ordered by stream, then version) into streams and turn each into its record."""
-    stream: list[Any] = []
-    for row in rows:
-        if stream and row["originator_id"] != stream[0]["originator_id"]:
-            yield record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in stream])
-            stream = []
-        stream.append(row)
-    if stream:
-        yield record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in stream])
-

@@ -19,7 +19,8 @@ from uuid import UUID
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger, record_from_events
-from projections.intervals import Interval, copy_intervals, intervals_of_record, stored_event
+from ledger.events_table import scan_streams
+from projections.intervals import Interval, copy_intervals, intervals_of_record
 
 WRITE_EVERY = 2_000  # licences per COPY during a rebuild
 
@@ -90,48 +91,18 @@ def rebuild_range(ledger: PointsLedger, table_name: str, low: UUID | None, high:
     recorder's table lock), so ranges can be folded by separate processes without sharing a snapshot.
     """
     recorder: Any = ledger.recorder
-    datastore = recorder.datastore
-    schema = Identifier(datastore.schema)
-    events_table = SQL("{0}.{1}").format(schema, Identifier(recorder.events_table_name))
-    target = SQL("{0}.{1}").format(schema, Identifier(table_name))
-    where = [SQL("notification_id <= %s")]
-    params: list[Any] = [max_id]
-    if low is not None:
-        where.append(SQL("originator_id >= %s"))
-        params.append(low)
-    if high is not None:
-        where.append(SQL("originator_id < %s"))
-        params.append(high)
-    query = SQL("SELECT originator_id, originator_version, topic, state FROM {0} WHERE {1} "
-                "ORDER BY originator_id, originator_version").format(events_table, SQL(" AND ").join(where))
+    target = SQL("{0}.{1}").format(Identifier(recorder.datastore.schema), Identifier(table_name))
     events = licences = 0
     pending: list[Interval] = []
-    with datastore.get_connection() as reader, reader.transaction(), \
-            reader.cursor(name=f"rebuild_{table_name}") as curs:
-        # The reader's transaction stays open while the rows are folded: lift the pool's idle timeout for it.
-        reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-        curs.itersize = 20_000
-        curs.execute(query, params)
-        stream: list[Any] = []
-        for row in curs:
-            if stream and row["originator_id"] != stream[0]["originator_id"]:
-                pending.extend(_intervals_of_rows(ledger, stream))
-                licences += 1
-                stream = []
-                if licences % WRITE_EVERY == 0:
-                    _write(datastore, target, pending)
-                    pending = []
-            stream.append(row)
-            events += 1
-        if stream:
-            pending.extend(_intervals_of_rows(ledger, stream))
-            licences += 1
-    _write(datastore, target, pending)
+    for stream in scan_streams(recorder, low, high, max_id, f"rebuild_{table_name}"):
+        pending.extend(intervals_of_record(record_from_events([ledger.mapper.to_domain_event(e) for e in stream])))
+        events += len(stream)
+        licences += 1
+        if licences % WRITE_EVERY == 0:
+            _write(recorder.datastore, target, pending)
+            pending = []
+    _write(recorder.datastore, target, pending)
     return events, licences
-
-
-def _intervals_of_rows(ledger: PointsLedger, rows: Sequence[Any]) -> list[Interval]:
-    return intervals_of_record(record_from_events([ledger.mapper.to_domain_event(stored_event(r)) for r in rows]))
 
 
 def _write(datastore: Any, table: Composed, intervals: Sequence[Interval]) -> None:

@@ -16,8 +16,8 @@ import orjson
 from fastapi import Response
 from pydantic import Field
 
-from api.http.schemas import BalanceResponse, LicenceReading, ProbationView, ScheduledView
-from projections.balance import Balance
+from api.http.schemas import BalanceResponse, LicenceReading, ProbationView
+from projections.balance import Balance, ScheduledChange
 
 # The same text pydantic writes: dates YYYY-MM-DD, UTC datetimes with "Z", enums as their value.
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z
@@ -28,7 +28,7 @@ class BalanceSummary(LicenceReading):
     (`?explain=true` adds the movements with their articles, letters, anomalies and stage eligibility)."""
 
     probation: ProbationView
-    scheduled: list[ScheduledView] = Field(description="Next change of each kind if nothing else happens.")
+    scheduled: list[ScheduledChange] = Field(description="Next change of each kind if nothing else happens.")
 
 
 def summary_of(balance: Balance) -> dict[str, Any]:

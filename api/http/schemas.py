@@ -1,6 +1,9 @@
-"""Response bodies and query types of the HTTP API (transport only, no law). The write bodies are generated
-from the declaration of each kind of fact (`api.http.fact_bodies`). Dates are `YYYY-MM-DD`, times ISO 8601;
-legal dates are bounded to 1900–2199 (`ledger.declaration`).
+"""Response bodies and query types of the HTTP API (transport only, no law). The projections' own dataclasses
+(`Movement`, `ScheduledChange`, `StageEligibility`, `ExpectedLetter`, `Anomaly`) are answered as they are, their
+OpenAPI schemas generated from them; a model here only gathers them or reshapes a value (`points` for the
+day state's `balance`). The write bodies are generated from the declaration of each kind of fact
+(`api.http.fact_bodies`). Dates are `YYYY-MM-DD`, times ISO 8601; legal dates are bounded to 1900–2199
+(`ledger.declaration`).
 """
 
 from __future__ import annotations
@@ -11,9 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from ledger.declaration import EARLIEST_DATE, LATEST_DATE
-from ledger.law.vocabulary import AnomalyKind, Forecast, Rule
-from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, Mode, Status
-from projections.balance import Balance
+from ledger.values import LICENCE_NUMBER_CHARSET, Mode, Status
+from projections.balance import Balance, ScheduledChange, StageEligibility
 from projections.explanation import Anomaly, ExpectedLetter, Movement
 from projections.history import FactEntry, Statement
 
@@ -84,61 +86,6 @@ class RecordedResponse(BaseModel):
 # -- reads ----------------------------------------------------------------------------------------------
 
 
-class MovementView(BaseModel):
-    on: date
-    delta: int
-    rule: Rule = Field(description="The rule that decided (docs/law.md lists each with its article).")
-    article: str
-    fact_id: str | None
-    detail: str
-    balance: int = Field(description="Balance after this movement.")
-    ceiling: int
-
-    @classmethod
-    def of(cls, m: Movement) -> MovementView:
-        return cls(on=m.on, delta=m.delta, rule=m.rule, article=m.article, fact_id=m.fact_id, detail=m.detail,
-                   balance=m.balance, ceiling=m.ceiling)
-
-
-class ScheduledView(BaseModel):
-    on: date
-    kind: Forecast
-    points: int
-    rule: Rule
-    article: str
-
-
-class StageEligibilityView(BaseModel):
-    earliest_effective_on: date | None = Field(description="First day a new stage could take effect and credit.")
-    points_now: int = Field(description="Points such a stage would credit on the day's balance.")
-    reason: str
-
-
-class LetterView(BaseModel):
-    code: LetterCode
-    due_from: date
-    reason: str
-    fact_id: str | None
-    notified_on: date | None
-    notified_fact_id: str | None
-
-    @classmethod
-    def of(cls, letter: ExpectedLetter) -> LetterView:
-        return cls(code=letter.code, due_from=letter.due_from, reason=letter.reason, fact_id=letter.fact_id,
-                   notified_on=letter.notified_on, notified_fact_id=letter.notified_fact_id)
-
-
-class AnomalyView(BaseModel):
-    on: date
-    kind: AnomalyKind
-    detail: str
-    fact_id: str | None
-
-    @classmethod
-    def of(cls, anomaly: Anomaly) -> AnomalyView:
-        return cls(on=anomaly.on, kind=anomaly.kind, detail=anomaly.detail, fact_id=anomaly.fact_id)
-
-
 class ProbationView(BaseModel):
     in_probation: bool
     start: date | None
@@ -168,11 +115,13 @@ class BalanceResponse(LicenceReading):
     invalidated_on: date | None
     surrendered_on: date | None
     new_licence_not_before: date | None
-    movements: list[MovementView]
-    scheduled: list[ScheduledView] = Field(description="Next change of each kind if nothing else happens.")
-    stage: StageEligibilityView
-    letters: list[LetterView] = Field(description="Letters the law expects by `on`, and the one that answered.")
-    anomalies: list[AnomalyView]
+    movements: list[Movement] = Field(description="Every movement up to `on`, with the balance after it.")
+    scheduled: list[ScheduledChange] = Field(description="Next change of each kind if nothing else happens.")
+    stage: StageEligibility = Field(description="When a new stage could take effect and the points it would "
+                                                "credit on the day's balance.")
+    letters: list[ExpectedLetter] = Field(description="Letters the law expects by `on`, and the one that "
+                                                      "answered.")
+    anomalies: list[Anomaly]
 
     @classmethod
     def of(cls, b: Balance) -> BalanceResponse:
@@ -185,13 +134,8 @@ class BalanceResponse(LicenceReading):
             licence_started_on=s.licence_started_on, last_crediting_stage_on=s.last_crediting_stage_on,
             invalidated_on=s.invalidated_on, surrendered_on=s.surrendered_on,
             new_licence_not_before=s.new_licence_not_before,
-            movements=[MovementView.of(m) for m in b.movements],
-            scheduled=[ScheduledView(on=c.on, kind=c.kind, points=c.points, rule=c.rule, article=c.article)
-                       for c in b.scheduled],
-            stage=StageEligibilityView(earliest_effective_on=b.stage.earliest_effective_on,
-                                       points_now=b.stage.points_now, reason=b.stage.reason),
-            letters=[LetterView.of(letter) for letter in b.letters],
-            anomalies=[AnomalyView.of(a) for a in b.anomalies],
+            movements=list(b.movements), scheduled=list(b.scheduled), stage=b.stage, letters=list(b.letters),
+            anomalies=list(b.anomalies),
         )
 
 
@@ -201,7 +145,7 @@ class StageEligibilityResponse(BaseModel):
     licence_number: str
     on: date
     status: Status
-    stage: StageEligibilityView
+    stage: StageEligibility
 
 
 class FactView(BaseModel):
@@ -212,28 +156,28 @@ class FactView(BaseModel):
     recorded_at: datetime
     recorded_by: str
     evidence_ref: str
-    movements: list[MovementView] = Field(description="The law's decisions on this fact, up to `on`.")
+    movements: list[Movement] = Field(description="The law's decisions on this fact, up to `on`.")
 
     @classmethod
     def of(cls, entry: FactEntry) -> FactView:
         return cls(fact_id=entry.fact_id, type=entry.kind, legal_dates=dict(entry.legal_dates),
                    details=dict(entry.details), recorded_at=entry.recorded_at, recorded_by=entry.recorded_by,
-                   evidence_ref=entry.evidence_ref, movements=[MovementView.of(m) for m in entry.movements])
+                   evidence_ref=entry.evidence_ref, movements=list(entry.movements))
 
 
 class HistoryResponse(LicenceReading):
     """A relevé-intégral-style statement: every known fact, and every movement with the balance after it."""
 
     facts: list[FactView]
-    movements: list[MovementView]
-    anomalies: list[AnomalyView]
+    movements: list[Movement]
+    anomalies: list[Anomaly]
 
     @classmethod
     def of(cls, s: Statement) -> HistoryResponse:
         return cls(licence_number=s.licence_number, on=s.on, known_at=s.known_at, mode=s.mode,
                    points=s.state.balance, ceiling=s.state.ceiling, status=s.state.status,
-                   facts=[FactView.of(f) for f in s.facts], movements=[MovementView.of(m) for m in s.movements],
-                   anomalies=[AnomalyView.of(a) for a in s.anomalies])
+                   facts=[FactView.of(f) for f in s.facts], movements=list(s.movements),
+                   anomalies=list(s.anomalies))
 
 
 class EventView(BaseModel):

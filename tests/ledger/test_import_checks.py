@@ -15,6 +15,7 @@ from ledger import transfer
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 from ledger.transfer import InvalidLine, export_lines, import_lines
+from ledger.verify import verify
 from tests.conftest import StoreFactory
 from tests.ledger.builders import a_licence, an_offence
 from tests.ledger.stores import all_streams, application_sequence
@@ -160,4 +161,20 @@ def test_the_command_refuses_a_bad_line_in_one_line_with_exit_2(
                                   "nothing was written")
     target = PointsLedger(storage_env(any_store_url))
     assert application_sequence(target) == []
+    target.close()
+
+
+def test_an_imported_file_leaves_every_hash_chain_whole(sqlite_url: str, any_store_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    source = PointsLedger(storage_env(sqlite_url))
+    fill(source)
+    lines = list(export_lines(source))
+    source.close()
+    monkeypatch.setattr(transfer, "WRITE_BATCH", 2)  # chains continue across the batches of one transaction
+    target = PointsLedger(storage_env(any_store_url))
+
+    import_lines(target, lines)
+
+    result = verify(target.recorder)
+    assert (result.streams, result.problems) == (3, [])
     target.close()

@@ -16,17 +16,8 @@ from ledger.storage import storage_env
 from ledger.transfer import InvalidLine, export_events, export_lines, import_lines
 from ledger.values import LetterCode, OffenceClass
 from tests.conftest import StoreFactory
-from tests.ledger.builders import (
-    a_letter,
-    a_licence,
-    a_reissue,
-    a_speeding,
-    a_stage,
-    a_surrender,
-    an_annulment,
-    an_offence,
-    d,
-)
+from tests.ledger import builders as build
+from tests.ledger.builders import d
 from tests.ledger.stores import all_streams, application_sequence
 
 
@@ -34,16 +25,17 @@ def fill(ledger: PointsLedger) -> list[str]:
     """Three licences written in interleaved order, with every fact type; returns their numbers."""
     numbers = ["100975312481", "230775004512", "150669104203"]
     for number, obtained_on in zip(numbers, ("2009-05-14", "2023-07-03", "2015-03-02"), strict=True):
-        ledger.create_licence(a_licence(number=number, obtained_on=obtained_on))
-    offence = an_offence("2024-06-03", "2024-07-01")
+        ledger.create_licence(build.a_licence(number=number, obtained_on=obtained_on))
+    offence = build.an_offence("2024-06-03", "2024-07-01")
     ledger.record(numbers[0], offence)
-    ledger.record(numbers[1], an_offence("2024-04-12", "2024-05-02", points=3))
-    ledger.record(numbers[0], a_speeding("2024-09-21", "2024-10-15"))
-    ledger.record(numbers[1], a_letter(LetterCode.L48N, "2024-05-21"))
-    ledger.record(numbers[0], an_annulment(offence.fact_id, "2024-11-18"))
-    ledger.record(numbers[2], an_offence("2022-01-15", "2022-06-30", points=6, offence_class=OffenceClass.DELIT))
-    ledger.record(numbers[1], a_stage("2024-07-08", "2024-07-09"))
-    for fact in (a_letter(LetterCode.L48SI, "2023-01-09"), a_surrender("2023-01-18"), a_reissue("2023-07-25")):
+    ledger.record(numbers[1], build.an_offence("2024-04-12", "2024-05-02", points=3))
+    ledger.record(numbers[0], build.a_speeding("2024-09-21", "2024-10-15"))
+    ledger.record(numbers[1], build.a_letter(LetterCode.L48N, "2024-05-21"))
+    ledger.record(numbers[0], build.an_annulment(offence.fact_id, "2024-11-18"))
+    ledger.record(numbers[2], build.an_offence("2022-01-15", "2022-06-30", points=6, offence_class=OffenceClass.DELIT))
+    ledger.record(numbers[1], build.a_stage("2024-07-08", "2024-07-09"))
+    for fact in (build.a_letter(LetterCode.L48SI, "2023-01-09"), build.a_surrender("2023-01-18"),
+                 build.a_reissue("2023-07-25")):
         ledger.record(numbers[2], fact)
     return numbers
 
@@ -297,8 +289,8 @@ def test_an_offence_exported_before_the_registration_date_existed_imports_as_reg
 def test_the_national_file_registration_date_survives_a_round_trip(
     ledger: PointsLedger, empty_target: PointsLedger
 ) -> None:
-    ledger.create_licence(a_licence(number="100975312481", obtained_on="2009-05-14"))
-    offence = an_offence("2015-01-10", "2015-04-15", registered_on=d("2016-02-09"))
+    ledger.create_licence(build.a_licence(number="100975312481", obtained_on="2009-05-14"))
+    offence = build.an_offence("2015-01-10", "2015-04-15", registered_on=d("2016-02-09"))
     ledger.record("100975312481", offence)
 
     import_lines(empty_target, export_text(ledger).splitlines())

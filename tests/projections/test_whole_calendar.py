@@ -15,19 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger import facts as fact_types
 from ledger.errors import InvalidFact
-from ledger.facts import (
-    LegalFact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceRecord,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    Speeding,
-    StageCompleted,
-)
+from ledger.facts import LegalFact, LicenceRecord, Speeding
 from ledger.validation import check_fact, check_licence
 from ledger.values import LetterCode, Mode, OffenceClass, StageCase, Status, Training
 from projections.balance import balance_as_of
@@ -55,7 +45,7 @@ def _at(day: date) -> datetime:
 
 
 @st.composite
-def offences(draw: st.DrawFn, n: int, obtained: date, span: int | None) -> OffenceEstablished:
+def offences(draw: st.DrawFn, n: int, obtained: date, span: int | None) -> fact_types.OffenceEstablished:
     committed = draw(days(obtained, within=span))
     established = draw(days(committed, within=draw(st.sampled_from([0, 30, 400, 4000]))))
     registered = draw(st.one_of(st.none(), days(established, within=500)))
@@ -66,14 +56,14 @@ def offences(draw: st.DrawFn, n: int, obtained: date, span: int | None) -> Offen
     }
     weight = draw(st.integers(0, 3))
     if weight == 0:
-        return OffenceEstablished(**common, speeding=Speeding(draw(st.sampled_from([30, 50, 80, 130])),
+        return fact_types.OffenceEstablished(**common, speeding=Speeding(draw(st.sampled_from([30, 50, 80, 130])),
                                                               draw(st.integers(1, 70))))
     if weight == 1:
-        return OffenceEstablished(**common, offence_kind=draw(st.sampled_from(
+        return fact_types.OffenceEstablished(**common, offence_kind=draw(st.sampled_from(
             ["red_light", "phone_in_hand", "gloves", "alcohol_delit", "continuous_line_straddling"])))
     klass = draw(st.sampled_from(CLASSES))
     points = 6 if klass is OffenceClass.DELIT else draw(st.integers(0, 6))
-    return OffenceEstablished(**common, points=points, offence_class=klass)
+    return fact_types.OffenceEstablished(**common, points=points, offence_class=klass)
 
 
 @st.composite
@@ -83,17 +73,17 @@ def other_fact(draw: st.DrawFn, n: int, obtained: date, span: int | None, offenc
     common: dict[str, Any] = {"fact_id": f"f{n}", "recorded_at": _at(day), "recorded_by": "t",
                               "evidence_ref": f"E{n}", "seq": n}
     if kind == "stage" and day < LAST:
-        return StageCompleted(**common, first_day=day, last_day=day + timedelta(days=1),
+        return fact_types.StageCompleted(**common, first_day=day, last_day=day + timedelta(days=1),
                               case=draw(st.sampled_from(list(StageCase))))
     if kind == "48si":
-        return LetterNotified(**common, code=LetterCode.L48SI, notified_on=day)
+        return fact_types.LetterNotified(**common, code=LetterCode.L48SI, notified_on=day)
     if kind == "surrender":
-        return LicenceSurrendered(**common, surrendered_on=day)
+        return fact_types.LicenceSurrendered(**common, surrendered_on=day)
     if kind == "reissue":
-        return LicenceReissued(**common, obtained_on=day, training=draw(st.sampled_from(list(Training))))
+        return fact_types.LicenceReissued(**common, obtained_on=day, training=draw(st.sampled_from(list(Training))))
     if kind == "annulment" and offence_ids:
-        return OffenceAnnulled(**common, offence_id=draw(st.sampled_from(offence_ids)), decided_on=day)
-    return LetterNotified(**common, code=draw(st.sampled_from(list(LetterCode))), notified_on=day)
+        return fact_types.OffenceAnnulled(**common, offence_id=draw(st.sampled_from(offence_ids)), decided_on=day)
+    return fact_types.LetterNotified(**common, code=draw(st.sampled_from(list(LetterCode))), notified_on=day)
 
 
 @st.composite
@@ -101,14 +91,14 @@ def accepted_records(draw: st.DrawFn) -> LicenceRecord:
     """A licence and the facts the ledger's checks accept, recorded in the drawn order."""
     obtained = draw(days())
     fc = draw(st.one_of(st.none(), days(obtained, within=800)))
-    licence = LicenceObtained(fact_id="licence", recorded_at=_at(obtained), recorded_by="t", evidence_ref="L",
-                              licence_number="W1", obtained_on=obtained,
-                              training=draw(st.sampled_from(list(Training))), complementary_training_on=fc)
+    licence = fact_types.LicenceObtained(
+        fact_id="licence", recorded_at=_at(obtained), recorded_by="t", evidence_ref="L", licence_number="W1",
+        obtained_on=obtained, training=draw(st.sampled_from(list(Training))), complementary_training_on=fc)
     check_licence(licence)
     accepted: list[LegalFact] = []
     span = draw(st.sampled_from([None, 2000, 6000]))  # the whole range, or a few years where facts interact
     for n in range(draw(st.integers(0, 14))):
-        ids = [f.fact_id for f in accepted if isinstance(f, OffenceEstablished)]
+        ids = [f.fact_id for f in accepted if isinstance(f, fact_types.OffenceEstablished)]
         fact = (draw(offences(n, obtained, span)) if draw(st.booleans())
                 else draw(other_fact(n, obtained, span, ids)))
         try:

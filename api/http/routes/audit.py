@@ -8,7 +8,6 @@ sequence across licences with filters (`PointsLedger.audit_events`). Pages go fo
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
@@ -67,13 +66,5 @@ def audit_events(
     """Every event in commit order (position = the application sequence), filtered."""
     found, next_after, source = indexed_audit_events(ledger, recorded_by=recorded_by, since=since, until=until,
                                                      event_type=event_type, after=after, limit=limit)
-    numbers: dict[UUID, str] = {}
-
-    def number_of(event: Any) -> str:
-        if event.originator_id not in numbers:
-            first: Any = next(iter(ledger.events.get(event.originator_id, lte=1)))
-            numbers[event.originator_id] = first.licence_number
-        return numbers[event.originator_id]
-
-    return EventPage(events=[_view(ledger, position, event, number_of(event)) for position, event in found],
-                     next_after=next_after, source=source)
+    return EventPage(events=[_view(ledger, position, event, ledger.licence_number_of(event))
+                             for position, event in found], next_after=next_after, source=source)

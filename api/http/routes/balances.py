@@ -14,7 +14,7 @@ from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_a
 from api.http.balance_answer import BalanceSummary, balance_answer
 from api.http.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
 from api.http.errors import ERROR_RESPONSES, NOT_FOUND
-from api.http.schemas import BalanceResponse, StageEligibilityResponse, StageEligibilityView
+from api.http.schemas import BalanceResponse, StageEligibilityResponse
 from ledger.values import Mode
 from projections.balance import balance_as_of
 
@@ -50,8 +50,5 @@ def read_stage_eligibility(number: LicenceNumber, principal: EligibilityReader, 
     """The earliest day a stage could take effect and the points it would credit (organisers, and every role
     that reads the balance). Nothing else of the licence is shown."""
     balance = balance_as_of(ledger.get_record(number), on or today, None, mode, with_forecast=False)
-    stage = balance.stage
-    return StageEligibilityResponse(
-        licence_number=balance.licence_number, on=balance.on, status=balance.status,
-        stage=StageEligibilityView(earliest_effective_on=stage.earliest_effective_on, points_now=stage.points_now,
-                                   reason=stage.reason))
+    return StageEligibilityResponse(licence_number=balance.licence_number, on=balance.on, status=balance.status,
+                                    stage=balance.stage)
