@@ -22,6 +22,8 @@ from ledger.facts import LegalFact, LicenceObtained
 class ObservedLedger(PointsLedger):
     """A `PointsLedger` that logs and counts each fact it writes."""
 
+    name = PointsLedger.name  # the library names the tables after the application: the same store
+
     def create_licence(self, licence: LicenceObtained) -> Recorded:
         with structlog.contextvars.bound_contextvars(licence=licence.licence_number.strip()):
             return super().create_licence(licence)

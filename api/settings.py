@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     # Worker processes of `serve` (each opens its own pool of `pool_size` connections).
     workers: int = Field(default=1, ge=1, le=64)
     log_format: Literal["text", "json"] = "text"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Unset: `info` for `serve` (a line per request), `warning` for the other commands (their terminal output is
+    # the answer; set it to `info` to get their job lines too).
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
     # Where `serve` publishes /metrics (Prometheus): its own listener, loopback by default; port 0 turns it off.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)

@@ -57,7 +57,8 @@ def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """The answer to a write: the fact's id, the stream's version after it, and whether it was new."""
+    """The answer to a write: the fact's id, the stream version it was recorded at, and whether it was new
+    (a retried write answers the original fact's version, whatever was recorded after it)."""
 
     licence_number: str
     fact_id: str
@@ -113,14 +114,14 @@ class PointsLedger(Application[UUID]):
                 existing.first_event.evidence_ref == licence.evidence_ref
                 and content_of(existing.licence_fact()) == content_of(licence)
             ):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number)
         try:
             self.save(aggregate)
         except IntegrityError:
             existing = self.repository.get(aggregate.id, projector_func=replay)
             if content_of(existing.licence_fact()) == content_of(licence):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number) from None
         return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
 
@@ -347,7 +348,14 @@ class VersionedRecords:
 
 
 def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:
-    return Recorded(aggregate.licence_number, fact_id, aggregate.version, created)
+    """A new fact is the stream's last event; a retried one answers the version it was first recorded at."""
+    version = aggregate.version if created else version_of_fact(aggregate, fact_id)
+    return Recorded(aggregate.licence_number, fact_id, version, created)
+
+
+def version_of_fact(aggregate: Licence, fact_id: str) -> int:
+    """The stream version of a recorded fact (the licence is version 1, its n-th fact version n + 1)."""
+    return next(fact.seq for fact in aggregate.facts() if fact.fact_id == fact_id) + 1
 
 
 def record_from_events(events: Sequence[Any]) -> LicenceRecord:

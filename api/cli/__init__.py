@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import balance_command, report_commands, simulate_command, store_commands, token_commands
+from api.cli import licence_commands, report_commands, simulate_command, store_commands, token_commands
 from api.cli.one_line import OneLineGroup
+from api.logs import configure_logging
+from api.settings import get_settings
 
 app = typer.Typer(
     name="points-ledger",
@@ -24,9 +26,11 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Event-sourced ledger of French driving-licence points. Store: POINTS_LEDGER_DATABASE_URL."""
+    settings = get_settings()  # a bad setting stops every command, in one line (OneLineGroup)
+    configure_logging(settings.log_format, settings.log_level or "warning")
 
 
-for module in (store_commands, balance_command, simulate_command, token_commands, report_commands):
+for module in (store_commands, licence_commands, simulate_command, token_commands, report_commands):
     module.register(app)
 
 

@@ -21,6 +21,8 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from api.cli.demo_licences import DemoLicence, demo_licences
 from api.cli.progress import import_progress
 from api.clock import now_utc, today_in_paris
+from api.logs import configure_logging, job, logger
+from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
 from ledger.errors import InvalidFact, LedgerError
@@ -31,6 +33,7 @@ from projections.wording import fact_summary
 
 BAD_INPUT = 2
 STORE_FAILED = 1
+APP_FACTORY = "api.http.app:create_app"
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -46,7 +49,7 @@ def open_ledger(settings: Settings) -> Iterator[PointsLedger]:
     except InvalidFact as error:
         fail(f"{error.field}: {error.reason} (POINTS_LEDGER_DATABASE_URL)", BAD_INPUT)
     try:
-        ledger = PointsLedger(env)
+        ledger = ObservedLedger(env)
     except (PersistenceError, psycopg.Error, OSError) as error:
         fail(f"database_url: cannot open the store: {one_line(error)}", STORE_FAILED)
     try:
@@ -68,18 +71,51 @@ def one_line(error: BaseException) -> str:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (default: 8000).", min=1, max=65535)] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: POINTS_LEDGER_HOST, "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: POINTS_LEDGER_PORT, 8000).",
+                                             min=1, max=65535)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: POINTS_LEDGER_WORKERS, 1); "
+                                                     "each opens POINTS_LEDGER_POOL_SIZE connections.",
+                                                min=1, max=64)] = None,
 ) -> None:
-    """Run the HTTP service (uvicorn) on the configured store."""
+    """Run the HTTP service (uvicorn) on the configured store, with /metrics on its own listener."""
     import uvicorn
 
-    from api.http.app import create_app
+    from api import metrics
 
     settings = get_settings()
     with open_ledger(settings):
         pass  # fail here, in one line, rather than inside uvicorn's startup with a traceback
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    workers = workers or settings.workers
+    configure_logging(settings.log_format, settings.log_level or "info")
+    multiprocess_dir = metrics.prepare_multiprocess(workers)
+    try:
+        _start_metrics(settings, multiprocess_dir)
+        # An import string and a factory: each worker process builds its own app, ledger and pool.
+        uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
+                    workers=workers, access_log=False, log_level=settings.log_level or "info")
+    finally:
+        metrics.remove_multiprocess(multiprocess_dir)
+
+
+def _start_metrics(settings: Settings, multiprocess_dir: Path | None) -> None:
+    """The /metrics listener. A port the operator chose must work (else exit 1); the default one may be taken
+    by another service on the host: then a warning, and the service runs without it."""
+    from api import metrics
+
+    if not settings.metrics_port:
+        return
+    where = f"{settings.metrics_host}:{settings.metrics_port}"
+    try:
+        metrics.serve_metrics(settings.metrics_host, settings.metrics_port, multiprocess_dir)
+    except OSError as error:
+        reason = f"cannot listen on {where} ({error.strerror or error})"
+        if "metrics_port" in settings.model_fields_set:
+            fail(f"metrics_port: {reason}; POINTS_LEDGER_METRICS_PORT=0 turns /metrics off", STORE_FAILED)
+        logger().warning("metrics unavailable", reason=reason, hint="set POINTS_LEDGER_METRICS_PORT")
+        return
+    logger().info("metrics listening", url=f"http://{where}/metrics")
 
 
 # -- demo -------------------------------------------------------------------------------------------------
@@ -155,7 +191,7 @@ def export(
                                              metavar="FILE", dir_okay=False)] = None,
 ) -> None:
     """Write every event of every licence as JSON lines, in recording order."""
-    with open_ledger(get_settings()) as ledger:
+    with open_ledger(get_settings()) as ledger, job("export", out=str(out or "stdout")) as log:
         if out is None:
             count = export_events(ledger, sys.stdout)
             sys.stdout.flush()
@@ -165,6 +201,7 @@ def export(
                     count = export_events(ledger, stream)
             except OSError as error:
                 fail(f"out: cannot write {out}: {error.strerror or error}", BAD_INPUT)
+        log.count = count
         typer.echo(f"exported {count} events", err=True)
 
 
@@ -188,13 +225,15 @@ def import_(
     API checks a fact, and one refused line writes nothing. Idempotent: present events are skipped."""
     name = source if source != "-" else "stdin"
     total = Path(source).stat().st_size if source != "-" and Path(source).is_file() else None
-    with open_ledger(get_settings()) as ledger, _opened(source) as stream, import_progress(total) as progress:
+    with (open_ledger(get_settings()) as ledger, _opened(source) as stream, import_progress(total) as progress,
+          job("import", file=source) as log):
         try:
-            report = import_lines(ledger, stream, lambda _lines: progress(stream))
+            report = import_lines(ledger, log.counted(stream), lambda _lines: progress(stream))
         except InvalidFact as error:
             fail(f"{name}: {error}; nothing was written", BAD_INPUT)
         except UnicodeDecodeError as error:
             fail(f"file: {name} is not UTF-8 text ({error.reason}); nothing was written", BAD_INPUT)
+        log.totals.update(written=report.written, skipped=report.skipped)
     typer.echo(f"read {report.read} events: {report.written} written, {report.skipped} already present, "
                f"{report.licences} licences written to")
 

@@ -14,7 +14,17 @@ from fastapi import FastAPI
 from api.http import ui
 from api.http.errors import register_error_handlers
 from api.http.request_log import RequestLog
-from api.http.routes import audit, balances, batch, history, licences, reconciliation, reports, simulate
+from api.http.routes import (
+    audit,
+    balances,
+    batch,
+    history,
+    licences,
+    reconciliation,
+    reports,
+    simulate,
+    token_audit,
+)
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
@@ -64,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level or "info")
     app.add_middleware(RequestLog)
     register_error_handlers(app)
 
@@ -73,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers and its store is open."""
         return {"status": "ok"}
 
-    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports):
+    for module in (licences, batch, balances, history, audit, token_audit, simulate, reconciliation, reports):
         app.include_router(module.router)
     ui.install(app, settings.session_secret, settings.database_url)
     return app

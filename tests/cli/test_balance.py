@@ -21,11 +21,11 @@ def _store(tmp_path: Path) -> str:
     return url
 
 
-def test_the_balance_on_a_day_is_printed_with_its_movements(tmp_path: Path) -> None:
+def test_the_balance_on_a_day_is_printed_in_french(tmp_path: Path) -> None:
     done = points_ledger(_store(tmp_path), "balance", NUMBER, "--on", "2023-03-20", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"{NUMBER} on 2023-03-20 [legal]: 8/12 points, valid" in done.stdout
-    assert "withdrawal" in done.stdout
+    assert f"Permis {NUMBER} — solde au 2023-03-20 (lecture légale)" in done.stdout
+    assert "8/12 points, valide" in done.stdout
 
 
 def test_known_at_before_the_licence_was_recorded_is_one_line_and_exit_1(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_known_at_before_the_licence_was_recorded_is_one_line_and_exit_1(tmp_pat
     assert_clean_failure(done, 1, "known_at", "did not know it then")
 
 
-def test_an_unknown_licence_is_exit_1_and_a_bad_date_exit_2(tmp_path: Path) -> None:
+def test_an_unknown_licence_and_a_bad_date_are_bad_input_exit_2(tmp_path: Path) -> None:
     url = _store(tmp_path)
-    assert_clean_failure(points_ledger(url, "balance", "999", cwd=tmp_path), 1, "'999'")
+    assert_clean_failure(points_ledger(url, "balance", "999", cwd=tmp_path), 2, "'999'")
     assert_clean_failure(points_ledger(url, "balance", NUMBER, "--on", "2023-13-01", cwd=tmp_path), 2, "--on")
