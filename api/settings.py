@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's
     # temporary directory (shared by `serve --workers N` on one machine); set it when several machines serve.
     session_secret: str | None = None
+    # Request bodies: a JSON body above `max_body_bytes`, an upload above `max_upload_bytes` is refused (413).
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_upload_bytes: int = Field(default=256 << 20, ge=1024)
+    # Ed25519 private key (PEM, PKCS#8) that signs checkpoints (`points-ledger keygen` makes one).
+    signing_key_file: str | None = None
 
 
 def _reason(error: dict[str, Any]) -> str:

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Annotated, TypedDict
 
 from ledger.declaration import Spec
-from ledger.values import LetterCode, OffenceClass, StageCase, Training
+from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, OffenceClass, StageCase, Training
 
 # Texts that name a thing (an id, an agrément, a licence number): short, on one line.
 FACT_ID_PATTERN = r"[A-Za-z0-9._:-]+"
-LICENCE_NUMBER_PATTERN = r"[^\s/](?:[^/]*[^\s/])?"
+# ASCII letters and digits, with spaces, dots, hyphens or underscores inside (ledger/values.py says why).
+LICENCE_NUMBER_PATTERN = LICENCE_NUMBER_CHARSET
 
 
 @dataclass(frozen=True, slots=True)

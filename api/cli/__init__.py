@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import licence_commands, report_commands, simulate_command, store_commands, token_commands
+from api.cli import (
+    integrity_commands,
+    licence_commands,
+    read_model_commands,
+    report_commands,
+    simulate_command,
+    store_commands,
+    token_commands,
+)
 from api.cli.one_line import OneLineGroup
 from api.logs import configure_logging
 from api.settings import get_settings
@@ -30,7 +38,8 @@ def _root() -> None:
     configure_logging(settings.log_format, settings.log_level or "warning")
 
 
-for module in (store_commands, licence_commands, simulate_command, token_commands, report_commands):
+for module in (store_commands, licence_commands, simulate_command, token_commands, report_commands,
+               read_model_commands, integrity_commands):
     module.register(app)
 
 

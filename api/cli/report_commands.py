@@ -29,8 +29,10 @@ from api.cli.store_commands import BAD_INPUT, fail, open_ledger
 from api.logs import job
 from api.report_output import ReportFormat, ReportItem, ReportWriter, format_of_path
 from api.settings import get_settings
+from ledger.fact_index import current_index
 from ledger.values import Mode
 from projections import audit_reports
+from projections.national_reports import contestable_report, zero_balance_report
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
 from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow
@@ -179,13 +181,16 @@ def reconcile(
                               errors_out=_open_out(stack, errors) if errors is not None else None)
         echo = _BadRowEcho(stderr)
         reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
-        for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
-            if isinstance(item, BadRow):
-                echo(item)
-                writer.bad_row(item)
-            else:
-                writer.row(item)
-            log.advance(count)
+        try:
+            for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
+                if isinstance(item, BadRow):
+                    echo(item)
+                    writer.bad_row(item)
+                else:
+                    writer.row(item)
+                log.advance(count)
+        except InvalidExtract as error:  # an unterminated quote: the rest of the file cannot be read
+            fail(f"{extract}: {error}", BAD_INPUT)
         summary = reconciliation.summary.as_json()
         writer.finish(summary)
         stderr.print(f"{source.describe()}; {reconciliation.summary.folded_rows} row(s) folded",
@@ -267,6 +272,9 @@ def recorded_by(
     """Every fact RECORDER entered in the ledger between --from and --to (recording days, Europe/Paris)."""
     since, until = audit_reports.recording_period(*_days(first_day, last_day))
     with open_ledger(get_settings()) as ledger:
+        index = current_index(ledger)
+        Console(stderr=True).print(f"source: fact index at notification {index.position()}" if index else
+                                   "source: scan of the event log", highlight=False)
         _emit(audit_reports.facts_recorded_by(ledger, recorder, since=since, until=until),
               audit_reports.RECORDED_FACT_COLUMNS, f"Facts recorded by {recorder}", fmt, out,
               table_columns=("position", "recorded_at", "licence_number", "type", "fact_id", "evidence_ref",
@@ -283,7 +291,9 @@ def zero_balance(
     """Licences whose balance was 0 at the end of --on: valid awaiting a lettre 48SI, or invalidated."""
     day = _required_day(on, "--on")
     with open_ledger(get_settings()) as ledger:
-        _emit(audit_reports.zero_balance_on(ledger, day, mode), audit_reports.ZERO_BALANCE_COLUMNS,
+        rows, source = zero_balance_report(ledger, day, mode)
+        Console(stderr=True).print(source.describe(), highlight=False)
+        _emit(rows, audit_reports.ZERO_BALANCE_COLUMNS,
               f"Licences at 0 points on {day.isoformat()} ({mode.value})", fmt, out,
               table_columns=("licence_number", "status", "zero_since", "forty_eight_si_on", "explanation"))
 
@@ -298,7 +308,9 @@ def contestable_invalidations(
     """Lettres 48SI notified while the legal balance was positive (void: CE 29 sept. 2023 n° 461479)."""
     since, until = _days(first_day, last_day)
     with open_ledger(get_settings()) as ledger:
-        _emit(audit_reports.contestable_invalidations(ledger, since=since, until=until),
+        rows, source = contestable_report(ledger, since=since, until=until)
+        Console(stderr=True).print(source.describe(), highlight=False)
+        _emit(rows,
               audit_reports.CONTESTABLE_COLUMNS, "Contestable invalidations (void lettres 48SI)", fmt, out,
               table_columns=("licence_number", "notified_on", "fact_id", "legal_balance", "explanation"))
 

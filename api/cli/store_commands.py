@@ -25,6 +25,7 @@ from api.logs import configure_logging, job, logger
 from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
+from ledger.bulk_import import DEFAULT_BATCH_SIZE
 from ledger.errors import InvalidFact, LedgerError
 from ledger.storage import storage_env
 from ledger.transfer import export_events, import_lines
@@ -220,9 +221,24 @@ def _opened(source: str) -> Iterator[TextIO]:
 
 def import_(
     source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="An export; '-' or nothing reads stdin.")] = "-",
+    bulk: Annotated[bool, typer.Option("--bulk", help="FILE is a national backfill (docs/formats/backfill.md), "
+                                                      "written by binary COPY; resumable.")] = False,
+    backfill_format: Annotated[str | None, typer.Option("--format", help="With --bulk: jsonl or csv (default: from "
+                                                                         "the file's suffix).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="With --bulk: licences per "
+                                                                        "transaction.")] = DEFAULT_BATCH_SIZE,
 ) -> None:
     """Write the events of an export into the configured store, in one transaction: every line is checked as the
-    API checks a fact, and one refused line writes nothing. Idempotent: present events are skipped."""
+    API checks a fact, and one refused line writes nothing. Idempotent: present events are skipped.
+
+    With --bulk, FILE is a backfill of facts instead (see docs/formats/backfill.md), written by binary COPY."""
+    if bulk:
+        if source == "-":
+            fail("--bulk: name the backfill file (its size drives the progress bar)", BAD_INPUT)
+        from api.cli.bulk_commands import bulk_import
+
+        bulk_import(Path(source), backfill_format, batch_size)
+        return
     name = source if source != "-" else "stdin"
     total = Path(source).stat().st_size if source != "-" and Path(source).is_file() else None
     with (open_ledger(get_settings()) as ledger, _opened(source) as stream, import_progress(total) as progress,

@@ -11,36 +11,58 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from ledger.declaration import EARLIEST_DATE, LATEST_DATE
-from ledger.facts import LICENCE_NUMBER_PATTERN as _LICENCE_NUMBER
 from ledger.law.vocabulary import AnomalyKind, Forecast, Rule
-from ledger.values import LetterCode, Mode, Status
+from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, Mode, Status
 from projections.balance import Balance
 from projections.explanation import Anomaly, ExpectedLetter, Movement
 from projections.history import FactEntry, Statement
 
 __all__ = ["EARLIEST_DATE", "LATEST_DATE"]
-LICENCE_NUMBER_PATTERN = f"^{_LICENCE_NUMBER}$"
+LICENCE_NUMBER_PATTERN = LICENCE_NUMBER_CHARSET  # ledger/values.py: ASCII letters, digits, inner space . _ -
+# The largest position a page may start after: SQLite and PostgreSQL integers stop at 2^63 - 1, and the next
+# position (after + 1) must still be one.
+MAX_POSITION = 2**62
+
+
+def _date_text(value: object) -> object:
+    """Dates are `YYYY-MM-DD` text: a number (or digits alone), which pydantic would read as a Unix timestamp, is
+    refused rather than silently turned into a day."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD (a Unix timestamp is not accepted)")
+    return value
+
+
+# A date given in a query (`on`, `from`, `to` of the date-only reports): text YYYY-MM-DD, never a timestamp.
+DayText = Annotated[date, BeforeValidator(_date_text)]
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """The moment in UTC; one whose UTC offset carries it past year 1 or 9999 is refused (a 422, not a crash)."""
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the range of dates once converted to UTC") from None
+
+
 
 
 def _moment(value: object, day_edge: time) -> object:
     """A date (`YYYY-MM-DD`) or an ISO 8601 datetime; a date means `day_edge` of that day UTC, a naive
     datetime is taken as UTC (recording times are stored in UTC)."""
     if not isinstance(value, str):
-        return value
+        return _date_text(value)
     text = value.strip()
+    _date_text(text)
     if len(text) == 10:
         try:
             return datetime.combine(date.fromisoformat(text), day_edge, tzinfo=UTC)
         except ValueError:
             raise ValueError(f"{value!r} is not a date YYYY-MM-DD nor an ISO 8601 datetime") from None
     try:
-        return _as_utc(datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{value!r} is not a date YYYY-MM-DD nor an ISO 8601 datetime") from None
+    return _as_utc(moment)
 
 
 # A moment that ends a range (`known_at`, `to`): a plain date counts the whole day.
@@ -232,6 +254,7 @@ class EventView(BaseModel):
 class EventPage(BaseModel):
     events: list[EventView]
     next_after: int | None = Field(description="Pass as `after` to read the next page; null at the end.")
+    source: str = Field(default="", description="What was read: the fact index (at which position) or the log.")
 
 
 class ExpectationResultView(BaseModel):

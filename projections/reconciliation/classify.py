@@ -47,6 +47,7 @@ class Kind(StrEnum):
     INVALIDATION_CONTESTABLE = "invalidation_contestable"
     ADMINISTRATIVE_PRACTICE = "administrative_practice"
     BALANCE_MISMATCH = "balance_mismatch"
+    LEDGER_ERROR = "ledger_error"  # the ledger cannot fold this licence (a damaged stream, an impossible date)
 
 
 @dataclass(frozen=True, slots=True)

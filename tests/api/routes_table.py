@@ -90,5 +90,7 @@ ROUTES = (
     Route("report zero balances", "GET", "/reports/zero-balance?on=2021-06-03", AUDITORS),
     Route("report contestable invalidations", "GET", "/reports/contestable-invalidations?from=2021-01-01&to=2021-01-01",
           AUDITORS),
+    Route("read proof", "GET", "/licences/{number}/proof", READERS),
+    Route("read access log", "GET", "/audit/reads?limit=5", frozenset({"auditor"})),
 )
 UPLOADS = frozenset({("POST", "/reconciliations"), ("POST", "/reports/overdue-stages")})

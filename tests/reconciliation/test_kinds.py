@@ -119,7 +119,7 @@ def test_an_extract_with_the_administrative_figures_is_administrative_practice(l
     text = row.explanation
     assert "administrative practice" in text and "date de valeur" in text
     assert "2021-01-10: Majoration perdue" in text and "o-p" in text
-    assert "2021-01-10: probation majoration +2" in text and "R223-1 II" in text
+    assert "2021-01-10: Majoration annuelle du permis probatoire +2" in text and "R223-1 II" in text
 
 
 def test_any_other_difference_is_a_balance_mismatch_explained_by_the_movements(ledger: PointsLedger) -> None:
