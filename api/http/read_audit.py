@@ -19,7 +19,7 @@ from api.clock import now_utc
 from api.http.errors import RETRY_AFTER_SECONDS, STORE_UNAVAILABLE, error_response
 from api.http.guards import ASGIApp, Message, Receive, Scope, Send
 
-POSTED_READS = ("/reconciliations", "/reports/")
+POSTED_READS = ("/reconciliations", "/reports/", "/ui/reconciliation")
 
 
 def is_read(method: str, route: str) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import now_utc
+from api.token_store import Role
 from tests.ui.conftest import INVALIDATED, STANDARD, TODAY, Site, csrf_of, sign_in
 
 PAGES = ["/ui/licences/{n}", "/ui/licences/{n}/releve.pdf", "/ui/audit", "/ui/reconciliation"]
@@ -243,3 +244,20 @@ def test_the_api_documentation_uses_only_local_assets(site: Site) -> None:
         assert assets and all(a.startswith("/") for a in assets), assets
         asset = client.get(assets[-1])
         assert asset.status_code == 200 and len(asset.content) > 1000
+
+
+def test_consulting_a_licence_page_or_its_statement_is_in_the_access_log(site: Site) -> None:
+    subject = f"Agent {now_utc().timestamp()}"
+    issued = site.store.create(Role.PREFECTURE, now=now_utc(), subject=subject)
+    client = site.new_client()
+    sign_in(client, issued.token)
+    client.get(f"/ui/licences/{INVALIDATED}")
+    client.get(f"/ui/licences/{INVALIDATED}/releve.pdf")
+    upload(client)
+    api = TestClient(site.app)
+    reads = api.get("/audit/reads", params={"subject": subject},
+                    headers={"Authorization": f"Bearer {site.tokens['auditor']}"}).json()
+    rows = reads.get("reads") or reads.get("rows") or reads.get("entries") or []
+    assert [(r["licence_number"], r["route"]) for r in rows if r["route"].startswith("/ui/")] == [
+        (INVALIDATED, "/ui/licences/{number}"), (INVALIDATED, "/ui/licences/{number}/releve.pdf"),
+        (None, "/ui/reconciliation"), (None, "/ui/reconciliation")]  # the upload form, then the upload

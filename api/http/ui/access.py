@@ -70,6 +70,7 @@ def signed_in(request: Request, roles: tuple[Role, ...]) -> Visitor:
     except ApiError:
         raise SignInNeeded(_where(request), "Ce jeton n'est plus accepté (inconnu ou révoqué) : "
                                             "reconnectez-vous.") from None
+    request.state.principal = principal  # who consulted: the read audit (api/http/read_audit.py) logs it
     try:
         check_role(principal, roles)
     except ApiError:
