@@ -12,25 +12,30 @@ folded, as before. Each report comes with its `Source`; rows come in the full fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from ledger.application import PointsLedger
-from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
 from ledger.fact_index import current_index
 from ledger.licence import licence_id
 from ledger.values import LetterCode, Mode
 from projections import audit_reports
-from projections.audit_reports import ContestableInvalidation, ZeroBalance
+from projections.audit_reports import (
+    CONTESTABLE_COLUMNS,
+    ZERO_BALANCE_COLUMNS,
+    ContestableInvalidation,
+    ZeroBalance,
+)
 from projections.reconciliation.classify import LicenceFile
+from projections.report_errors import LicenceError
 from projections.sources import Source, read_model_of
 
 
 def zero_balance_report(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL
-                        ) -> tuple[Iterator[ZeroBalance], Source]:
+                        ) -> tuple[Iterator[ZeroBalance | LicenceError], Source]:
     """The licences at 0 on `on` in `mode`, and where the answer was read."""
     model, stale, source = read_model_of(ledger)
     if model is None:
@@ -38,13 +43,16 @@ def zero_balance_report(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL
     candidates = {licence_id(n): n for n in model.at_zero_on(on, mode)}
     candidates.update(_numbers_of(ledger, stale))
     numbers = [candidates[stream] for stream in model.in_creation_order(list(candidates))]
-    rows = (zero for file in _files(ledger, numbers)
-            if (zero := audit_reports.zero_balance_of(file, on, mode)) is not None)
-    return rows, source
+
+    def rows(file: LicenceFile) -> list[ZeroBalance]:
+        zero = audit_reports.zero_balance_of(file, on, mode)
+        return [zero] if zero is not None else []
+
+    return audit_reports.each_licence(ledger, ZERO_BALANCE_COLUMNS, rows, numbers), source
 
 
 def contestable_report(ledger: PointsLedger, *, since: date | None = None, until: date | None = None
-                       ) -> tuple[Iterator[ContestableInvalidation], Source]:
+                       ) -> tuple[Iterator[ContestableInvalidation | LicenceError], Source]:
     """The void lettres 48SI notified in [since, until], and where the candidates were read."""
     index = current_index(ledger)
     if index is None:
@@ -52,17 +60,10 @@ def contestable_report(ledger: PointsLedger, *, since: date | None = None, until
         return audit_reports.contestable_invalidations(ledger, since=since, until=until), Source(None, None, head)
     position = index.position()
     numbers = index.letters(LetterCode.L48SI.value, since, until)
-    rows = (row for file in _files(ledger, numbers)
-            for row in audit_reports.contestable_invalidations_of(file, since=since, until=until))
+    rows = audit_reports.each_licence(
+        ledger, CONTESTABLE_COLUMNS,
+        lambda file: audit_reports.contestable_invalidations_of(file, since=since, until=until), numbers)
     return rows, Source("fact_index", position, position)
-
-
-def _files(ledger: PointsLedger, numbers: Iterable[str]) -> Iterator[LicenceFile]:
-    for number in numbers:
-        try:
-            yield LicenceFile(ledger.get_record(number))
-        except LicenceNotFound:  # pragma: no cover - an indexed licence always has a stream
-            continue
 
 
 def _numbers_of(ledger: PointsLedger, streams: set[UUID]) -> dict[UUID, str]:

@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -100,7 +101,7 @@ class BalanceReadModel:
 
     def __init__(self, ledger: PointsLedger, *, name: str = DEFAULT_NAME, page_size: int = PAGE_SIZE) -> None:
         recorder: Any = ledger.recorder
-        if type(recorder).__module__ != "eventsourcing.postgres":
+        if not isinstance(recorder, PostgresApplicationRecorder):
             raise ValueError("the balance read model needs the ledger on PostgreSQL")
         if not name.replace("_", "").isalnum():
             raise ValueError("name must be letters, digits and underscores")
