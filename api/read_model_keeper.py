@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import Any
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from ledger.application import PointsLedger
 from ledger.fact_index import FactIndex
 from projections.read_model import BalanceReadModel
@@ -28,7 +30,7 @@ class ReadModelKeeper:
 
     def __init__(self, ledger: PointsLedger, every: float = EVERY_S) -> None:
         recorder: Any = ledger.recorder
-        postgres = type(recorder).__module__ == "eventsourcing.postgres"
+        postgres = isinstance(recorder, PostgresApplicationRecorder)
         self.model = BalanceReadModel(ledger) if postgres else None
         self.index = FactIndex(ledger) if postgres else None
         self._every = every

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import PointsLedger
@@ -36,7 +37,7 @@ class FactIndex:
 
     def __init__(self, ledger: PointsLedger, page_size: int = PAGE_SIZE) -> None:
         recorder: Any = ledger.recorder
-        if type(recorder).__module__ != "eventsourcing.postgres":
+        if not isinstance(recorder, PostgresApplicationRecorder):
             raise ValueError("the fact index needs the ledger on PostgreSQL")
         self.ledger = ledger
         self.page_size = page_size
@@ -185,7 +186,7 @@ def audit_events(ledger: PointsLedger, *, recorded_by: str | None = None, since:
 def current_index(ledger: PointsLedger) -> FactIndex | None:
     """The fact index when it reflects every event recorded (None: SQLite, never built, or behind)."""
     recorder: Any = ledger.recorder
-    if type(recorder).__module__ != "eventsourcing.postgres":
+    if not isinstance(recorder, PostgresApplicationRecorder):
         return None
     index = FactIndex(ledger)
     position = index.position()
