@@ -191,6 +191,9 @@ def _existing_postgres(curs: Any, recorder: Any, streams: list[UUID]) -> set[UUI
 def _copy_postgres(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
     """One transaction: the recorder's lock and notify, a last existence check, then COPY."""
     with recorder.datastore.transaction(commit=True) as curs:
+        # The batch's Python work (COPY rows, the hash chain) runs inside the transaction: on a loaded machine it
+        # outlasts the pool's 5-second idle-in-transaction timeout, which then kills the connection.
+        curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         for statement in recorder.lock_table_statements:
             curs.execute(statement)
         present = _existing_postgres(curs, recorder, list(stored))
