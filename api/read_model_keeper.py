@@ -44,9 +44,12 @@ class ReadModelKeeper:
 
     def _run(self) -> None:
         assert self.model is not None
+        created = False
         while not self._stopped.is_set():
             try:
-                self.model.create_tables()
+                if not created:  # once: DDL takes table locks, even when there is nothing to create
+                    self.model.create_tables()
+                    created = True
                 while not self._stopped.is_set() and self.model.catch_up(max_pages=1).events:
                     pass
                 while not self._stopped.is_set() and self.index is not None and self.index.catch_up(max_pages=1)[1]:

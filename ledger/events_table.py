@@ -126,6 +126,9 @@ def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]
         recorder.insert_events([StoredEvent(*row) for rows in stored.values() for row in rows])
         return list(stored)
     with recorder.datastore.transaction(commit=True) as curs:
+        # The batch's Python work (COPY rows, the hash chain) runs inside the transaction: on a loaded machine it
+        # outlasts the pool's 5-second idle-in-transaction timeout, which then kills the connection.
+        curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         for statement in recorder.lock_table_statements:
             curs.execute(statement)
         present = existing_streams(recorder, list(stored), curs)

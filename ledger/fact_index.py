@@ -41,6 +41,7 @@ class FactIndex:
             raise ValueError("the fact index needs the ledger on PostgreSQL")
         self.ledger = ledger
         self.page_size = page_size
+        self._created = False
         self._datastore = recorder.datastore
         schema = Identifier(recorder.datastore.schema)
         self._events = SQL("{0}.{1}").format(schema, Identifier(recorder.events_table_name))
@@ -81,7 +82,9 @@ class FactIndex:
 
     def catch_up(self, max_pages: int | None = None) -> tuple[int, int]:
         """Index every event after the position (at most `max_pages` pages); (position, events indexed)."""
-        self.create_tables()
+        if not self._created:
+            self.create_tables()  # once per instance: DDL takes table locks, even when there is nothing to create
+            self._created = True
         position, indexed, pages = self.position(), 0, 0
         while max_pages is None or pages < max_pages:
             page = self.ledger.recorder.select_notifications(position + 1, self.page_size)
@@ -140,12 +143,13 @@ class FactIndex:
             return [int(r["position"]) for r in curs.fetchall()]
 
     def letters(self, code: str, since: Any = None, until: Any = None) -> list[str]:
-        """The licences with a letter of `code` notified in [since, until], in licence order."""
+        """The licences with a letter of `code` notified in [since, until], in creation order (the order of
+        `PointsLedger.licence_numbers`)."""
         with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT DISTINCT licence_number FROM {0} WHERE letter_code = %s AND "
-                             "notified_on >= coalesce(%s, '-infinity'::date) AND notified_on <= "
-                             "coalesce(%s, 'infinity'::date) ORDER BY licence_number").format(self._table),
-                         (code, since, until))
+            curs.execute(SQL("SELECT first.licence_number FROM (SELECT DISTINCT stream FROM {0} WHERE letter_code = %s "
+                             "AND notified_on >= coalesce(%s, '-infinity'::date) AND notified_on <= "
+                             "coalesce(%s, 'infinity'::date)) AS s JOIN {0} AS first ON first.stream = s.stream AND "
+                             "first.version = 1 ORDER BY first.position").format(self._table), (code, since, until))
             return [r["licence_number"] for r in curs.fetchall()]
 
     def events_at(self, positions: list[int]) -> list[tuple[int, Any]]:

@@ -7,8 +7,7 @@ same per-licence functions as the full fold (`projections.audit_reports`), so th
   folded to tell a void letter from an effective one.
 
 When the read model or the fact index cannot be read (SQLite, never built, too far behind), every licence is
-folded, as before. Each report comes with its `Source`; rows come in licence-number order (the full fold gives
-them in creation order).
+folded, as before. Each report comes with its `Source`; rows come in the full fold's order (licence creation).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from uuid import UUID
 from ledger.application import PointsLedger
 from ledger.events import LicenceWasObtained
 from ledger.fact_index import current_index
+from ledger.licence import licence_id
 from ledger.values import LetterCode, Mode
 from projections import audit_reports
 from projections.audit_reports import (
@@ -40,7 +40,9 @@ def zero_balance_report(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL
     model, stale, source = read_model_of(ledger)
     if model is None:
         return audit_reports.zero_balance_on(ledger, on, mode), source
-    numbers = sorted({*model.at_zero_on(on, mode), *_numbers_of(ledger, stale)})
+    candidates = {licence_id(n): n for n in model.at_zero_on(on, mode)}
+    candidates.update(_numbers_of(ledger, stale))
+    numbers = [candidates[stream] for stream in model.in_creation_order(list(candidates))]
 
     def rows(file: LicenceFile) -> list[ZeroBalance]:
         zero = audit_reports.zero_balance_of(file, on, mode)
@@ -64,10 +66,10 @@ def contestable_report(ledger: PointsLedger, *, since: date | None = None, until
     return rows, Source("fact_index", position, position)
 
 
-def _numbers_of(ledger: PointsLedger, streams: set[UUID]) -> list[str]:
-    numbers = []
+def _numbers_of(ledger: PointsLedger, streams: set[UUID]) -> dict[UUID, str]:
+    numbers = {}
     for stream in streams:
         first: Any = next(iter(ledger.events.get(stream, lte=1)), None)
         if isinstance(first, LicenceWasObtained):
-            numbers.append(first.licence_number)
+            numbers[stream] = first.licence_number
     return numbers

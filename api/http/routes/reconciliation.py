@@ -22,7 +22,8 @@ from api.http.deps import LedgerDep
 from api.http.errors import ERROR_RESPONSES, ApiError
 from api.report_output import ReportFormat, SpooledReport, negotiate
 from projections.reconciliation.extract import ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
+from projections.reconciliation.run import REPORT_COLUMNS
+from projections.sources import reconciliation_of
 
 router = APIRouter(tags=["reconciliation"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
@@ -107,7 +108,7 @@ def reconcile(
     administrative_practice, balance_mismatch) with an explanation naming the facts, dates and articles."""
     fmt = negotiate(report_format, accept)
     reader = read_upload(extract)
-    reconciliation = reconcile_with_ledger(ledger, include_missing=include_missing)
+    reconciliation, source = reconciliation_of(ledger, include_missing=include_missing)
     report = SpooledReport(fmt, REPORT_COLUMNS)
     report.write(reconciliation.run(reader))
     summary = reconciliation.summary.as_json()
@@ -116,5 +117,6 @@ def reconcile(
         "X-Reconciliation-Rows": str(reconciliation.summary.rows),
         "X-Extract-Unreadable-Lines": str(reconciliation.summary.bad_rows),
         "X-Reconciliation-Summary": ", ".join(f"{kind}={count}" for kind, count in summary.items()),
+        "X-Report-Source": source.describe(),
     }
     return send(report, "reconciliation", headers)

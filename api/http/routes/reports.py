@@ -40,8 +40,9 @@ from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MAX_POSITION, DayText, 
 from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate, neutral_row
 from ledger.values import Mode
 from projections import audit_reports
+from projections.national_reports import contestable_report, zero_balance_report
 from projections.reconciliation.extract import BadRow
-from projections.reconciliation.run import reconcile_with_ledger
+from projections.sources import Source, reconciliation_of
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
@@ -63,13 +64,15 @@ class RecordedByPage(BaseModel):
 
 
 def _spooled(items: Iterable[ReportItem | BadRow], columns: tuple[str, ...], fmt: ReportFormat, name: str, *,
-             from_extract: bool = False) -> StreamingResponse:
+             from_extract: bool = False, source: Source | None = None) -> StreamingResponse:
     """The report of `items`, spooled then streamed, its row count in a header (and, for a report on an
     uploaded extract, its number of unreadable lines)."""
     report = SpooledReport(fmt, columns)
     report.write(items)
     report.finish()
     headers = {"X-Report-Rows": str(report.rows)}
+    if source is not None:
+        headers["X-Report-Source"] = source.describe()
     if from_extract:
         headers["X-Extract-Unreadable-Lines"] = str(report.bad_rows)
     return send(report, name, headers)
@@ -116,8 +119,9 @@ def zero_balance(
     accept: AcceptHeader = None,
 ) -> StreamingResponse:
     """Valid licences at 0 awaiting a lettre 48SI and invalidated ones, with since when and why."""
-    return _spooled(audit_reports.zero_balance_on(ledger, on, mode), audit_reports.ZERO_BALANCE_COLUMNS,
-                    negotiate(report_format, accept), f"zero-balance-{on.isoformat()}")
+    rows, source = zero_balance_report(ledger, on, mode)
+    return _spooled(rows, audit_reports.ZERO_BALANCE_COLUMNS, negotiate(report_format, accept),
+                    f"zero-balance-{on.isoformat()}", source=source)
 
 
 @router.get("/contestable-invalidations", summary="Lettres 48SI notified on a positive legal balance",
@@ -133,8 +137,9 @@ def contestable_invalidations(
     accept: AcceptHeader = None,
 ) -> StreamingResponse:
     """Void lettres 48SI (CE 29 sept. 2023 n° 461479): what made the balance positive before notification."""
-    return _spooled(audit_reports.contestable_invalidations(ledger, since=since, until=until),
-                    audit_reports.CONTESTABLE_COLUMNS, negotiate(report_format, accept), "contestable-invalidations")
+    rows, source = contestable_report(ledger, since=since, until=until)
+    return _spooled(rows, audit_reports.CONTESTABLE_COLUMNS, negotiate(report_format, accept),
+                    "contestable-invalidations", source=source)
 
 
 @router.post("/overdue-stages", summary="Stages a préfecture extract still lacks past the deadline",
@@ -149,6 +154,7 @@ def overdue_stages(
     """Each stage whose credit the extract lacks on its extract date, past last day + 15 days + 1 month
     (R223-8); unreadable extract lines are listed under `errors` (JSON) or counted in a header (CSV)."""
     reader = read_upload(extract)
-    return _spooled(audit_reports.overdue_stages(reconcile_with_ledger(ledger).run(reader)),
+    reconciliation, source = reconciliation_of(ledger)
+    return _spooled(audit_reports.overdue_stages(reconciliation.run(reader)),
                     audit_reports.OVERDUE_STAGE_COLUMNS, negotiate(report_format, accept), "overdue-stages",
-                    from_extract=True)
+                    from_extract=True, source=source)
