@@ -22,6 +22,10 @@ from ledger.facts import LegalFact, LicenceObtained
 class ObservedLedger(PointsLedger):
     """A `PointsLedger` that logs and counts each fact it writes."""
 
+    # The library names an application's tables after its class unless `name` is set on the class itself: without
+    # this, the service would write to `observedledger_events` on PostgreSQL while the CLI reads `pointsledger_events`.
+    name = PointsLedger.name
+
     def create_licence(self, licence: LicenceObtained) -> Recorded:
         with structlog.contextvars.bound_contextvars(licence=licence.licence_number.strip()):
             return super().create_licence(licence)

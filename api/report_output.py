@@ -20,6 +20,24 @@ from typing import IO, Any, Protocol
 from projections.reconciliation.extract import BadRow
 
 SPOOL_BYTES = 1 << 20
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection"): a cell starting with `=`, `+`,
+    `-`, `@`, tab or carriage return gets a leading `'`, unless it is a plain number (a negative balance stays
+    a number)."""
+    if not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def neutral_row(row: Mapping[str, str]) -> dict[str, str]:
+    return {name: neutral_cell(value) if isinstance(value, str) else value for name, value in row.items()}
 ERROR_COLUMNS = ("line", "licence_number", "field", "reason")
 
 
@@ -79,7 +97,7 @@ class ReportWriter:
 
     def row(self, item: ReportItem) -> None:
         if self._csv is not None:
-            self._csv.writerow(item.as_csv())
+            self._csv.writerow(neutral_row(item.as_csv()))
         else:
             self.out.write(("\n" if self._rows == 0 else ",\n") + json.dumps(item.as_json(), ensure_ascii=False))
         self._rows += 1
@@ -87,7 +105,8 @@ class ReportWriter:
     def bad_row(self, bad: BadRow) -> None:
         if self._error_csv is not None:
             for problem in bad.problems:
-                self._error_csv.writerow((bad.line, bad.licence_number or "", problem.field, problem.reason))
+                self._error_csv.writerow((bad.line, neutral_cell(bad.licence_number or ""),
+                                          neutral_cell(problem.field), neutral_cell(problem.reason)))
         if self._spool is not None:
             separator = "\n" if self._errors == 0 else ",\n"
             self._spool.write(separator + json.dumps(bad_row_json(bad), ensure_ascii=False))

@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
 
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
-from ledger.errors import ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
+from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
@@ -45,9 +45,18 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     `isinstance` check, which is most of a load's CPU time (eventsourcing-notes.md, "Reading fast"). It
     filters nothing, so the aggregate is exactly the one the default projector builds.
     """
+    expected = 1
     for event in events:
+        if event.originator_version != expected:
+            raise stream_gap(event.originator_id, expected)
         aggregate = event.mutate(aggregate)
+        expected += 1
     return aggregate
+
+
+def stream_gap(stream: Any, missing: int) -> ChainBroken:
+    """A stream whose version `missing` is absent: an event was deleted from the store behind the ledger."""
+    return ChainBroken(stream, missing, f"version {missing} is missing (an event was deleted from the store)")
 
 
 def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
@@ -57,7 +66,8 @@ def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """The answer to a write: the fact's id, the stream's version after it, and whether it was new."""
+    """The answer to a write: the fact's id, the stream version it was recorded at, and whether it was new
+    (a retried write answers the original fact's version, whatever was recorded after it)."""
 
     licence_number: str
     fact_id: str
@@ -113,14 +123,14 @@ class PointsLedger(Application[UUID]):
                 existing.first_event.evidence_ref == licence.evidence_ref
                 and content_of(existing.licence_fact()) == content_of(licence)
             ):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number)
         try:
             self.save(aggregate)
         except IntegrityError:
             existing = self.repository.get(aggregate.id, projector_func=replay)
             if content_of(existing.licence_fact()) == content_of(licence):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number) from None
         return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
 
@@ -345,13 +355,23 @@ class VersionedRecords:
 
 
 def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:
-    return Recorded(aggregate.licence_number, fact_id, aggregate.version, created)
+    """A new fact is the stream's last event; a retried one answers the version it was first recorded at."""
+    version = aggregate.version if created else version_of_fact(aggregate, fact_id)
+    return Recorded(aggregate.licence_number, fact_id, version, created)
+
+
+def version_of_fact(aggregate: Licence, fact_id: str) -> int:
+    """The stream version of a recorded fact (the licence is version 1, its n-th fact version n + 1)."""
+    return next(fact.seq for fact in aggregate.facts() if fact.fact_id == fact_id) + 1
 
 
 def record_from_events(events: Sequence[Any]) -> LicenceRecord:
     """Turn a licence's stream into the facts the law reads (first event: the licence)."""
+    for expected, event in enumerate(events, start=1):
+        if event.originator_version != expected:
+            raise stream_gap(event.originator_id, expected)
     first = events[0]
     if not isinstance(first, LicenceWasObtained):
-        raise ValueError("a licence stream starts with LicenceWasObtained")
+        raise ChainBroken(first.originator_id, 1, "a licence stream starts with its licence")
     facts = tuple(e.as_fact(seq) for seq, e in enumerate(events[1:], start=1) if isinstance(e, LicenceFactRecorded))
     return LicenceRecord(first.as_fact(0), facts)

@@ -30,10 +30,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
 from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rejection
+from ledger.chain_store import write_chain
 from ledger.errors import LedgerError
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
@@ -83,7 +85,7 @@ class BulkImporter:
         self.batch_size = batch_size
         self.workers = workers
         recorder: Any = ledger.recorder
-        self._postgres = type(recorder).__module__ == "eventsourcing.postgres"
+        self._postgres = isinstance(recorder, PostgresApplicationRecorder)
 
     def run(
         self, records: Iterable[LicenceRecord], on_batch: Callable[[ImportReport], None] | None = None
@@ -210,4 +212,6 @@ def _copy_postgres(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
                 else:
                     for originator, version, topic, state in stored[stream]:
                         write((str(originator), version, topic, state))
+        # The hash chain of the copied events, in the same transaction (ledger/chain_store.py).
+        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
     return streams

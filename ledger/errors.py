@@ -24,6 +24,15 @@ class LicenceNotFound(LedgerError):
         self.licence_number = licence_number
 
 
+class LicenceNotYetRecorded(LedgerError):
+    """Asked "as known at" a moment before the licence itself was recorded: the ledger did not know it then."""
+
+    def __init__(self, licence_number: str, known_at: str, recorded_at: str) -> None:
+        super().__init__(f"known_at {known_at} is before licence {licence_number!r} was recorded ({recorded_at}): "
+                         "the ledger did not know it then")
+        self.licence_number = licence_number
+
+
 class LicenceAlreadyExists(LedgerError):
     """A licence number can be created once; its later facts are new events on the same stream."""
 
@@ -50,3 +59,14 @@ class ConcurrencyConflict(LedgerError):
         super().__init__(f"licence {licence_number!r} changed concurrently {attempts} times; try again")
         self.licence_number = licence_number
         self.attempts = attempts
+
+
+class ChainBroken(LedgerError):
+    """A licence's stream or hash chain is damaged (an event or chain entry missing): nothing more is written to
+    it until `points-ledger verify` has been run and the damage repaired from a copy."""
+
+    def __init__(self, stream: object, version: int, reason: str = "") -> None:
+        detail = reason or f"the chain entry of version {version} is missing"
+        super().__init__(f"the stream {stream} is damaged at version {version}: {detail}; run points-ledger verify")
+        self.stream = stream
+        self.version = version

@@ -8,7 +8,6 @@ so the stream stays exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -16,17 +15,10 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from ledger import kinds
+from ledger.declaration import stored_state
 from ledger.errors import EvidenceConflict, InvalidFact
-from ledger.events import (
-    LetterWasNotified,
-    LicenceFactRecorded,
-    LicenceWasObtained,
-    LicenceWasReissued,
-    LicenceWasSurrendered,
-    OffenceWasAnnulled,
-    OffenceWasEstablished,
-    StageWasCompleted,
-)
+from ledger.events import EVENT_CLASSES, LicenceFactRecorded, LicenceWasObtained
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.validation import check_fact, check_licence, check_text
 
@@ -46,6 +38,56 @@ def new_fact_id() -> str:
 def content_of(fact: LegalFact | LicenceObtained) -> dict[str, Any]:
     """What makes two recordings "the same fact": every field but ids, recorder and recording time."""
     return {k: v for k, v in asdict(fact).items() if k not in CONTENT_EXCLUDED}
+
+
+def check_new_licence(licence: LicenceObtained) -> None:
+    """What opening a licence's stream requires: its shape, who records it and on which evidence."""
+    check_licence(licence)
+    check_text("recorded_by", licence.recorded_by)
+    check_text("evidence_ref", licence.evidence_ref)
+
+
+def previous_recording(fact: LegalFact, existing: list[LegalFact]) -> str | None:
+    """The id of the fact already recorded on the same evidence with the same content (None: `fact` is new).
+
+    The same evidence for different content is an `EvidenceConflict`; a fact id already used, `InvalidFact`.
+    """
+    check_text("evidence_ref", fact.evidence_ref)
+    for other in existing:
+        if other.evidence_ref == fact.evidence_ref:
+            if type(other) is type(fact) and content_of(other) == content_of(fact):
+                return other.fact_id
+            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
+    if any(other.fact_id == fact.fact_id for other in existing):
+        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+    return None
+
+
+def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
+    """Check `fact` against the licence's recorded facts: the id of the fact already recorded on the same
+    evidence with the same content (nothing to write), or None (write it).
+
+    The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
+    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
+    """
+    previous = previous_recording(fact, existing)
+    if previous is not None:
+        return previous
+    check_fact(fact, licence, existing)
+    return None
+
+
+def licence_fields(licence: LicenceObtained) -> dict[str, Any]:
+    """The fields of the `LicenceWasObtained` event of `licence` (its declared stored form)."""
+    return {"fact_id": licence.fact_id, "recorded_by": licence.recorded_by, "evidence_ref": licence.evidence_ref,
+            **stored_state(licence), "licence_number": licence.licence_number.strip()}
+
+
+def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]]:
+    """The event class recording `fact` (its kind's) and its fields in the stored form (`stored_state`)."""
+    event_class = EVENT_CLASSES[kinds.kind_of(fact).topic]
+    return event_class, {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
+                         "evidence_ref": fact.evidence_ref, **stored_state(fact)}
 
 
 class Licence(Aggregate):
@@ -101,68 +143,5 @@ class Licence(Aggregate):
         if recorded is not None:
             return recorded, False
         event_class, fields = event_of(fact)
-        trigger: Callable[..., None] = self.trigger_event
-        trigger(event_class, **fields)
+        self.trigger_event(event_class, **fields)
         return fact.fact_id, True
-
-
-def check_new_licence(licence: LicenceObtained) -> None:
-    """The checks of a licence opening its stream (raises `InvalidFact`)."""
-    check_licence(licence)
-    check_text("recorded_by", licence.recorded_by)
-    check_text("evidence_ref", licence.evidence_ref)
-
-
-def licence_fields(licence: LicenceObtained) -> dict[str, Any]:
-    """The fields of the `LicenceWasObtained` event of `licence`."""
-    return {"fact_id": licence.fact_id, "licence_number": licence.licence_number.strip(),
-            "obtained_on": licence.obtained_on, "training": licence.training.value,
-            "complementary_training_on": licence.complementary_training_on, "recorded_by": licence.recorded_by,
-            "evidence_ref": licence.evidence_ref}
-
-
-def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
-    """Check `fact` against the licence's recorded facts: the id of the fact already recorded on the same
-    evidence with the same content (nothing to write), or None (write it).
-
-    The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
-    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
-    """
-    check_text("evidence_ref", fact.evidence_ref)
-    for other in existing:
-        if other.evidence_ref == fact.evidence_ref:
-            if type(other) is type(fact) and content_of(other) == content_of(fact):
-                return other.fact_id
-            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-    if any(other.fact_id == fact.fact_id for other in existing):
-        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
-    check_fact(fact, licence, existing)
-    return None
-
-
-def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]]:
-    """The event class recording `fact` and its fields (plain values: enums as their strings)."""
-    from ledger import facts as f
-
-    common: dict[str, Any] = {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
-                              "evidence_ref": fact.evidence_ref}
-    if isinstance(fact, f.OffenceEstablished):
-        speeding = fact.speeding
-        return OffenceWasEstablished, dict(
-            common, committed_on=fact.committed_on, established_on=fact.established_on, points=fact.points,
-            offence_class=fact.offence_class.value if fact.offence_class else None,
-            speeding_limit_kmh=speeding.limit_kmh if speeding else None,
-            speeding_excess_kmh=speeding.excess_kmh if speeding else None, interception=fact.interception,
-            description=fact.description, natinf=fact.natinf, established_by=fact.established_by,
-            offence_kind=fact.offence_kind, registered_on=fact.registered_on)
-    if isinstance(fact, f.StageCompleted):
-        return StageWasCompleted, dict(common, first_day=fact.first_day, last_day=fact.last_day,
-                                       case=fact.case.value, agrement=fact.agrement, place=fact.place)
-    if isinstance(fact, f.LetterNotified):
-        return LetterWasNotified, dict(common, code=fact.code.value, notified_on=fact.notified_on)
-    if isinstance(fact, f.OffenceAnnulled):
-        return OffenceWasAnnulled, dict(common, offence_id=fact.offence_id, decided_on=fact.decided_on)
-    if isinstance(fact, f.LicenceSurrendered):
-        return LicenceWasSurrendered, dict(common, surrendered_on=fact.surrendered_on)
-    return LicenceWasReissued, dict(common, obtained_on=fact.obtained_on, training=fact.training.value)
-

@@ -33,6 +33,7 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "ledger.chain_store:ChainedSQLiteRecorder",
         }
     if scheme in ("postgresql", "postgres"):
         query = parse_qs(parts.query)
@@ -52,6 +53,7 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": "0",
             "CREATE_TABLE": "y",
+            "APPLICATION_RECORDER_TOPIC": "ledger.chain_store:ChainedPostgresRecorder",
         }
         schema = query.get("schema", [""])[0]
         if schema:

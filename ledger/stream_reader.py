@@ -10,6 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
@@ -19,9 +21,8 @@ def select_streams(recorder: Any, streams: list[UUID]) -> list[StoredEvent]:
     """Every stored event of `streams`, each stream's in version order (SQL stores: one statement)."""
     if not streams:
         return []
-    module = type(recorder).__module__
     order = " ORDER BY originator_id, originator_version"
-    if module == "eventsourcing.postgres":
+    if isinstance(recorder, PostgresApplicationRecorder):
         table = SQL("{0}.{1}").format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
         # One index probe per stream, as in `ledger.bulk_import`: with `= ANY(…)` or a plain join, a planner
@@ -39,7 +40,7 @@ def select_streams(recorder: Any, streams: list[UUID]) -> list[StoredEvent]:
             rows = curs.fetchall()
         return [StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"]))
                 for row in rows]
-    if module == "eventsourcing.sqlite":
+    if isinstance(recorder, SQLiteApplicationRecorder):
         placeholders = ",".join("?" * len(streams))
         query = (f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
                  f"WHERE originator_id IN ({placeholders})" + order)

@@ -76,3 +76,9 @@ class Status(StrEnum):
     VALID = "valid"
     INVALIDATED = "invalidated"
     NOT_OBTAINED = "not_obtained"
+
+
+# The characters a licence number may hold (docs/reliability.md): ASCII letters and digits, and inside the number
+# spaces, dots, hyphens and underscores; at most 64. No control, zero-width or bidirectional characters, which
+# would let two numbers that look the same name two licences, or reorder a number on screen.
+LICENCE_NUMBER_CHARSET = r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9])?$"

@@ -10,26 +10,29 @@ Each yields one row at a time (memory bounded by one licence), each row knowing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
-from ledger.facts import Fact, LetterNotified
+from ledger.fact_index import audit_events as indexed_audit_events
+from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.reconciliation.classify import LicenceFile, MissingStage
 from projections.reconciliation.explanations import restoring_movements, zero_since
 from projections.reconciliation.extract import BadRow
 from projections.reconciliation.run import ReconciliationRow
+from projections.report_errors import LicenceError
 from projections.wording import fact_reference, fact_summary, movement_text, movements_text
 
 PARIS = ZoneInfo("Europe/Paris")
+_Row = TypeVar("_Row")
 AUDIT_PAGE = 500
 LICENCE_NUMBER_CACHE = 4096
 
@@ -88,7 +91,7 @@ class _LicenceNumbers:
 
 def _recorded_fact(ledger: PointsLedger, numbers: _LicenceNumbers, position: int, event: Any) -> RecordedFact:
     number = event.licence_number if isinstance(event, LicenceWasObtained) else numbers.number(event.originator_id)
-    fact: Fact = event.as_fact()
+    fact: AnyFact = event.as_fact()
     return RecordedFact(position, event.timestamp, fact.recorded_by, number, ledger.event_type(event), fact.fact_id,
                         fact.evidence_ref, fact_summary(fact))
 
@@ -99,7 +102,8 @@ def recorded_by_page(
 ) -> tuple[list[RecordedFact], int | None]:
     """One page of the facts `recorder` entered in [since, until]; the position to continue from, or None."""
     numbers = _LicenceNumbers(ledger)
-    page, following = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after, limit=limit)
+    page, following, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=limit)
     return [_recorded_fact(ledger, numbers, position, event) for position, event in page], following
 
 
@@ -110,8 +114,8 @@ def facts_recorded_by(
     numbers = _LicenceNumbers(ledger)
     after: int | None = 0
     while after is not None:
-        page, after = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after,
-                                          limit=AUDIT_PAGE)
+        page, after, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=AUDIT_PAGE)
         for position, event in page:
             yield _recorded_fact(ledger, numbers, position, event)
 
@@ -151,20 +155,26 @@ class ZeroBalance:
         return _cells(values, ZERO_BALANCE_COLUMNS)
 
 
-def _records(ledger: PointsLedger) -> Iterator[LicenceFile]:
-    for number in ledger.licence_numbers():
+def each_licence(ledger: PointsLedger, columns: tuple[str, ...], rows: Callable[[LicenceFile], Iterable[_Row]],
+                 numbers: Iterable[str] | None = None) -> Iterator[_Row | LicenceError]:
+    """`rows` of every licence (or of `numbers`); a licence that cannot be read or folded is a `LicenceError`
+    row, and the report goes on with the next one."""
+    for number in ledger.licence_numbers() if numbers is None else numbers:
         try:
-            yield LicenceFile(ledger.get_record(number))
+            yield from list(rows(LicenceFile(ledger.get_record(number))))
         except LicenceNotFound:  # pragma: no cover - a listed licence always has a stream
             continue
+        except Exception as error:  # one licence that cannot be folded is a row, not the end of the report
+            yield LicenceError.of(number, error, columns)
 
 
-def zero_balance_on(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL) -> Iterator[ZeroBalance]:
+def zero_balance_on(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL) -> Iterator[ZeroBalance | LicenceError]:
     """Every licence whose balance was 0 at the end of `on` (A.14), in `mode`; licences not yet obtained excluded."""
-    for file in _records(ledger):
+    def rows(file: LicenceFile) -> list[ZeroBalance]:
         zero = zero_balance_of(file, on, mode)
-        if zero is not None:
-            yield zero
+        return [zero] if zero is not None else []
+
+    return each_licence(ledger, ZERO_BALANCE_COLUMNS, rows)
 
 
 def zero_balance_of(file: LicenceFile, on: date, mode: Mode = Mode.LEGAL) -> ZeroBalance | None:
@@ -229,10 +239,10 @@ class ContestableInvalidation:
 
 def contestable_invalidations(
     ledger: PointsLedger, *, since: date | None = None, until: date | None = None
-) -> Iterator[ContestableInvalidation]:
+) -> Iterator[ContestableInvalidation | LicenceError]:
     """Every lettre 48SI notified in [since, until] while the legal balance was positive, licence by licence."""
-    for file in _records(ledger):
-        yield from contestable_invalidations_of(file, since=since, until=until)
+    return each_licence(ledger, CONTESTABLE_COLUMNS,
+                         lambda file: contestable_invalidations_of(file, since=since, until=until))
 
 
 def contestable_invalidations_of(

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from ledger.application import PointsLedger
 from ledger.licence import licence_id
 from projections.intervals import Interval
@@ -48,7 +50,7 @@ def read_model_of(ledger: PointsLedger, max_stale: int = MAX_STALE) -> tuple[Bal
                                                                             Source]:
     """The read model to read (None: fold), the streams it does not reflect yet, and the source to report."""
     recorder: Any = ledger.recorder
-    if type(recorder).__module__ != "eventsourcing.postgres":
+    if not isinstance(recorder, PostgresApplicationRecorder):
         return None, set(), Source(None, None, _head(ledger))
     model = BalanceReadModel(ledger)
     status = model.status()

@@ -9,15 +9,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
+from api.access_log import AccessLog
 from api.http import ui
-from api.http.errors import register_error_handlers
+from api.http.errors import ErrorResponse, register_error_handlers
+from api.http.guards import BodyGuard
+from api.http.read_audit import ReadAudit
 from api.http.request_log import RequestLog
-from api.http.routes import audit, balances, batch, history, licences, reconciliation, reports, simulate
+from api.http.routes import (
+    audit,
+    balances,
+    batch,
+    history,
+    integrity,
+    licences,
+    reconciliation,
+    reports,
+    simulate,
+    token_audit,
+)
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
+from api.read_model_keeper import ReadModelKeeper
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.storage import storage_env
@@ -46,11 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens = TokenStore.for_ledger(ledger)  # the ledger's pool: one pool per process (decision 0070)
         app.state.ledger = ledger
         app.state.tokens = tokens
+        app.state.access_log = AccessLog.for_ledger(ledger)
         sampler = Sampler(ledger).start()
+        keeper = ReadModelKeeper(ledger).start()  # PostgreSQL: the read model follows the writes
         try:
             yield
         finally:
+            keeper.stop()
             sampler.stop()
+            app.state.access_log.close()
             tokens.close()
             ledger.close()
 
@@ -64,16 +83,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level or "info")
     app.add_middleware(RequestLog)
     register_error_handlers(app)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
-        """Liveness: the process answers and its store is open."""
+        """Liveness: the process answers (the store is not asked: see /ready)."""
         return {"status": "ok"}
 
-    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports):
+    @app.get("/ready", tags=["service"], responses={503: {"model": ErrorResponse,
+                                                          "description": "The store does not answer."}})
+    def ready(request: Request) -> dict[str, str]:
+        """Readiness: the store answers a query (503 with Retry-After when it does not)."""
+        request.app.state.ledger.recorder.max_notification_id()  # a store error becomes 503 (api/http/errors.py)
+        return {"status": "ready"}
+
+    for module in (licences, batch, balances, history, audit, token_audit, simulate, reconciliation, reports,
+                   integrity):
         app.include_router(module.router)
-    ui.install(app, settings.session_secret)
+    ui.install(app, settings.session_secret, settings.database_url)
+    # Added last, so they wrap everything above (the web pages included): the access log sees every route's
+    # caller and status, and the body guard refuses an oversized or non-JSON-safe body before anything runs.
+    app.add_middleware(ReadAudit)
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     return app

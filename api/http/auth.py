@@ -107,7 +107,7 @@ def current_principal(
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
         principal = authenticate(store, credentials)
-        request.state.principal = principal  # for the request's log line
+        request.state.principal = principal  # for the request's log line and the access log (read_audit.py)
     return principal
 
 

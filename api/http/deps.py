@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from api import clock
-from api.http.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN, MomentUntil
+from api.http.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN, DayText, MomentUntil
 from api.token_store import TokenStore
 from ledger.application import PointsLedger
 from ledger.values import Mode
@@ -47,7 +47,7 @@ LicenceNumber = Annotated[str, Path(min_length=1, max_length=64, pattern=LICENCE
                                     description="The licence number.", examples=["120375100001"])]
 
 # Query parameters of the reads: the two time axes and the reading of the law.
-OnQuery = Annotated[date | None, Query(ge=EARLIEST_DATE, le=LATEST_DATE,
+OnQuery = Annotated[DayText | None, Query(ge=EARLIEST_DATE, le=LATEST_DATE,
                                        description="Legal date YYYY-MM-DD (default: today in Europe/Paris).")]
 KnownAtQuery = Annotated[MomentUntil | None, Query(
     description="Only facts recorded at or before this moment: ISO 8601 datetime, or a date YYYY-MM-DD (= the "

@@ -5,7 +5,8 @@ Starlette's own HTTP errors (unknown route, wrong method) the same shape, so a c
 
 - `InvalidFact` → 422, `loc` names the request field (`["body", "established_on"]`);
 - `ScenarioError` → 422, `loc` names the scenario's event and field;
-- `LicenceNotFound` → 404;
+- `LicenceNotFound` → 404; `LicenceNotYetRecorded` (`known_at` before the licence was recorded) → 404 naming
+  `known_at`;
 - `LicenceAlreadyExists`, `EvidenceConflict`, `ConcurrencyConflict` → 409;
 - `ApiError` (raised by the auth dependencies and routes) → its own status.
 
@@ -14,25 +15,38 @@ Each is raised before anything is saved, so none of these answers follows a writ
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence as es_persistence
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.metrics import REFUSALS
 from ledger.errors import (
+    ChainBroken,
     ConcurrencyConflict,
     EvidenceConflict,
     InvalidFact,
     LicenceAlreadyExists,
     LicenceNotFound,
+    LicenceNotYetRecorded,
 )
+from projections.reconciliation.extract import InvalidExtract
 from projections.scenario import ScenarioError
+
+# A store that cannot answer (down, unreachable, locked, out of connections): 503, never a 500. Integrity errors
+# are not among them (the ledger turns them into retries or 409s).
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    es_persistence.OperationalError, es_persistence.InterfaceError, es_persistence.InternalError,
+    psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, sqlite3.OperationalError,
+)
 
 # Names the ledger gives a field → the name of the same field in the request body.
 BODY_FIELD_NAMES = {"licence_number": "number"}
@@ -98,6 +112,11 @@ def _not_found(_: Request, exc: Exception) -> JSONResponse:
     return error_response(404, ["path", "number"], str(exc), "licence_not_found")
 
 
+def _not_yet_recorded(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LicenceNotYetRecorded)
+    return error_response(404, ["query", "known_at"], str(exc), "licence_not_yet_recorded")
+
+
 def _conflict(_: Request, exc: Exception) -> JSONResponse:
     loc: list[str | int]
     if isinstance(exc, EvidenceConflict):
@@ -109,11 +128,49 @@ def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return error_response(409, loc, str(exc), kind)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's own 422 answer for a request that does not fit its schema, counted as a refusal."""
+MAX_MESSAGE = 300  # characters of an error message: enough to name the problem, never a copy of the input
+RETRY_AFTER_SECONDS = 5
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+
+
+def _loc_part(part: Any) -> str | int:
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    return _short(str(part)).encode("utf-8", "backslashreplace").decode()
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 without the `input` (and `ctx`) it would echo: a megabyte body is not sent back; counted
+    as a refusal."""
     assert isinstance(exc, RequestValidationError)
     REFUSALS.labels(reason="validation_error").inc()
-    return await request_validation_exception_handler(request, exc)
+    detail = [{"loc": [_loc_part(p) for p in error.get("loc", ())],
+               "msg": _short(str(error.get("msg", ""))).encode("utf-8", "backslashreplace").decode(),
+               "type": str(error.get("type", "value_error"))} for error in exc.errors()[:MAX_ERRORS]]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+MAX_ERRORS = 20
+
+
+def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    """The store cannot be reached or is locked: 503 with Retry-After, nothing was written."""
+    return error_response(503, ["store"], "the ledger's store is unavailable; retry later", "store_unavailable",
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _invalid_extract(_: Request, exc: Exception) -> JSONResponse:
+    """An uploaded extract found unreadable while it is read (the report is spooled, so nothing was sent yet)."""
+    assert isinstance(exc, InvalidExtract)
+    return error_response(422, ["body", "extract", f"line {exc.line}", exc.field], _short(exc.reason),
+                          "invalid_extract")
+
+
+def _chain_broken(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, ["path", "number"], _short(str(exc)), "stream_damaged")
 
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -133,19 +190,27 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidFact, _invalid_fact)
     app.add_exception_handler(ScenarioError, _scenario_error)
     app.add_exception_handler(LicenceNotFound, _not_found)
+    app.add_exception_handler(LicenceNotYetRecorded, _not_yet_recorded)
     for conflict in (EvidenceConflict, LicenceAlreadyExists, ConcurrencyConflict):
         app.add_exception_handler(conflict, _conflict)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ChainBroken, _chain_broken)
+    app.add_exception_handler(InvalidExtract, _invalid_extract)
+    for unavailable in STORE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _store_unavailable)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No bearer token, or an unknown, malformed or revoked one."},
     403: {"model": ErrorResponse, "description": "The token's role (or binding) does not allow this."},
+    413: {"model": ErrorResponse, "description": "The request body is larger than the service accepts."},
     422: {"model": ErrorResponse, "description": "Invalid input: `loc` names the field, `msg` the reason."},
+    503: {"model": ErrorResponse, "description": "The store is unavailable: retry after `Retry-After` seconds."},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No licence with this number."},
+    404: {"model": ErrorResponse, "description": "No licence with this number (or none recorded yet at "
+                                                 "`known_at`)."},
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse,

@@ -106,13 +106,18 @@ class ExtractReader:
 
     def __init__(self, lines: Iterable[str]) -> None:
         self.delimiter, rows = _peek_header(lines)
-        self._reader = csv.reader(rows, delimiter=self.delimiter)
-        self.header = self._read_header()
+        # strict: a quote that never closes is an error at the end of the file, not the rest of the file read
+        # silently as one field.
+        self._reader = csv.reader(rows, delimiter=self.delimiter, strict=True)
+        try:
+            self.header = self._read_header()
+        except csv.Error as error:  # a header longer than csv.field_size_limit() (128 KiB), a stray quote
+            raise InvalidExtract(self._reader.line_num or 1, "header", f"not readable as CSV: {error}") from None
         self.columns = {name: i for i, name in enumerate(self.header) if name}
 
     def _read_header(self) -> tuple[str, ...]:
         for raw in self._reader:
-            if any(cell.strip() for cell in raw):
+            if any(cell.strip().lstrip("\ufeff").strip() for cell in raw):
                 header = tuple(cell.strip().lstrip("\ufeff").strip().lower() for cell in raw)
                 break
         else:
@@ -137,6 +142,9 @@ class ExtractReader:
             except StopIteration:
                 return
             except csv.Error as error:  # e.g. a field longer than csv.field_size_limit()
+                if "unexpected end of data" in str(error):
+                    raise InvalidExtract(start, "row", "a quoted field opened on this line is never closed: the "
+                                                       "rest of the file cannot be read") from None
                 yield BadRow(start, None, (FieldProblem("row", f"not readable as CSV: {error}"),))
                 continue
             if not any(cell.strip() for cell in cells):

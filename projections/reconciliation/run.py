@@ -202,6 +202,7 @@ class Reconciliation:
         self.include_missing = include_missing
         self.licence_numbers = licence_numbers
         self.summary = ReconciliationSummary()
+        self._load_errors: dict[str, Exception] = {}  # licences a batch read could not load, and why
 
     def run(self, items: Iterable[ExtractRow | BadRow]) -> Iterator[ReconciliationRow | BadRow]:
         seen: set[str] = set()
@@ -219,12 +220,19 @@ class Reconciliation:
                 seen.add(item.licence_number)
                 latest = item.extract_date if latest is None else max(latest, item.extract_date)
             if answered is None:
-                if item.licence_number != current_number:
-                    record = (preloaded.get(item.licence_number) if self.load_many
-                              else self.load(item.licence_number))
-                    current = LicenceFile(record) if record is not None else None
-                    current_number = item.licence_number
-                answered = reconcile_row(item, current)
+                try:
+                    if item.licence_number != current_number:
+                        current_number = item.licence_number
+                        current = None
+                        failed = self._load_errors.pop(item.licence_number, None)
+                        if failed is not None:
+                            raise failed
+                        record = (preloaded.get(item.licence_number) if self.load_many
+                                  else self.load(item.licence_number))
+                        current = LicenceFile(record) if record is not None else None
+                    answered = reconcile_row(item, current)
+                except Exception as error:  # one licence that cannot be folded is a row
+                    answered = ledger_error_row(item.licence_number, error, item)
                 self.summary.folded_rows += 1
             self.summary.counts[answered.kind] += 1
             yield answered
@@ -238,9 +246,13 @@ class Reconciliation:
             records = self._records(window)
             for number in window:
                 record = records.get(number)
-                if record is None:
-                    continue
-                result = missing_row(LicenceFile(record), latest)
+                try:
+                    record = record or self.load(number)
+                    if record is None:
+                        continue
+                    result = missing_row(LicenceFile(record), latest)
+                except Exception as error:  # one licence that cannot be folded is a row
+                    result = ledger_error_row(number, error)
                 self.summary.counts[result.kind] += 1
                 self.summary.folded_rows += 1
                 yield result
@@ -258,7 +270,7 @@ class Reconciliation:
             answers = self._answered(window)
             numbers = list(dict.fromkeys(i.licence_number for n, i in enumerate(window)
                                          if isinstance(i, ExtractRow) and answers[n] is None))
-            records = self.load_many(numbers) if numbers and self.load_many is not None else {}
+            records = self._records(numbers) if numbers and self.load_many is not None else {}
             for item, answered in zip(window, answers, strict=True):
                 yield item, records, answered
 
@@ -279,9 +291,34 @@ class Reconciliation:
         return answers
 
     def _records(self, numbers: list[str]) -> Mapping[str, LicenceRecord]:
+        """The records of `numbers`; when the batch read fails (one damaged licence), one by one, so that only
+        the damaged licence is missing here and fails again, alone, when its row is folded."""
         if self.load_many is not None:
-            return self.load_many(numbers)
-        return {number: record for number in numbers if (record := self.load(number)) is not None}
+            try:
+                return self.load_many(numbers)
+            except Exception:  # noqa: S110 - retried licence by licence below
+                pass
+        records: dict[str, LicenceRecord] = {}
+        for number in numbers:
+            try:
+                record = self.load(number)
+            except Exception as error:  # a ledger_error row when its row is folded
+                self._load_errors[number] = error
+                continue
+            if record is not None:
+                records[number] = record
+        return records
+
+
+def ledger_error_row(licence_number: str, error: BaseException, row: ExtractRow | None = None) -> ReconciliationRow:
+    """The report row of a licence the ledger cannot fold: its number, the extract's figures, and why."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    explanation = (f"the ledger cannot fold this licence ({type(error).__name__}: {reason[:300]}); "
+                   "run points-ledger verify")
+    if row is None:
+        return ReconciliationRow(licence_number, None, Kind.LEDGER_ERROR, explanation)
+    return ReconciliationRow(licence_number, row.extract_date, Kind.LEDGER_ERROR, explanation, line=row.line,
+                             extract_balance=row.balance, extract_status=row.status, extract_ceiling=row.ceiling)
 
 
 def _windows(items: Iterable[_T], size: int) -> Iterator[list[_T]]:

@@ -84,10 +84,13 @@ ROUTES = (
     Route("read history", "GET", "/licences/{number}/history?on=2021-06-03", READERS),
     Route("read licence events", "GET", "/licences/{number}/events", AUDITORS),
     Route("read audit trail", "GET", "/audit/events?type=offence", AUDITORS),
+    Route("read tokens audit", "GET", "/audit/tokens", AUDITORS),
     Route("simulate", "POST", "/simulate", EVERYONE, lambda n: SCENARIO),
     Route("report facts recorded by", "GET", "/reports/recorded-by?recorder=test&limit=5", AUDITORS),
     Route("report zero balances", "GET", "/reports/zero-balance?on=2021-06-03", AUDITORS),
     Route("report contestable invalidations", "GET", "/reports/contestable-invalidations?from=2021-01-01&to=2021-01-01",
           AUDITORS),
+    Route("read proof", "GET", "/licences/{number}/proof", READERS),
+    Route("read access log", "GET", "/audit/reads?limit=5", frozenset({"auditor"})),
 )
 UPLOADS = frozenset({("POST", "/reconciliations"), ("POST", "/reports/overdue-stages")})

@@ -32,7 +32,7 @@ DAYS = (date(2005, 1, 1), date(2015, 6, 30), date(2021, 3, 1), date(2024, 12, 31
 def records() -> list[LicenceRecord]:
     generated = list(population(150, seed=5))
     offence = an_offence(evidence_ref="PV-TWICE")
-    edge = LicenceRecord(a_licence("  120675999999 "), (offence, replace(offence, fact_id="copy"), a_speeding(),
+    edge = LicenceRecord(a_licence("120675999999"), (offence, replace(offence, fact_id="copy"), a_speeding(),
                                                         a_stage(place=None, agrement=None)))
     return [*generated, edge]
 

@@ -17,7 +17,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -37,8 +36,8 @@ from api.http.routes.reconciliation import (
     report_responses,
     send,
 )
-from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MomentFrom, MomentUntil
-from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate
+from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MAX_POSITION, DayText, MomentFrom, MomentUntil
+from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate, neutral_row
 from ledger.values import Mode
 from projections import audit_reports
 from projections.reconciliation.extract import BadRow
@@ -46,7 +45,7 @@ from projections.reconciliation.run import reconcile_with_ledger
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
-Day = Annotated[date, Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="A date YYYY-MM-DD.")]
+Day = Annotated[DayText, Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="A date YYYY-MM-DD.")]
 
 
 class RowsReport(BaseModel):
@@ -86,7 +85,7 @@ def recorded_by(
         "Recorded at or after: ISO 8601 datetime, or a date (= its start, UTC)."))] = None,
     until: Annotated[MomentUntil | None, Query(alias="to", description=(
         "Recorded at or before: ISO 8601 datetime, or a date (= its end, UTC)."))] = None,
-    after: Annotated[int, Query(ge=0, description="Last position already read (0 to start).")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position already read (0 to start).")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     report_format: FormatQuery = None,
     accept: AcceptHeader = None,
@@ -100,7 +99,7 @@ def recorded_by(
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=audit_reports.RECORDED_FACT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(row.as_csv() for row in rows)
+        writer.writerows(neutral_row(row.as_csv()) for row in rows)
         return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
     body = json.dumps({"rows": [row.as_json() for row in rows], "next_after": next_after}, ensure_ascii=False)
     return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)
@@ -126,9 +125,9 @@ def zero_balance(
 def contestable_invalidations(
     principal: Reader,
     ledger: LedgerDep,
-    since: Annotated[date | None, Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE,
+    since: Annotated[DayText | None, Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE,
                                         description="First notification day.")] = None,
-    until: Annotated[date | None, Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE,
+    until: Annotated[DayText | None, Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE,
                                         description="Last notification day.")] = None,
     report_format: FormatQuery = None,
     accept: AcceptHeader = None,

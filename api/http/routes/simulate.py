@@ -44,6 +44,27 @@ ScenarioJson = Annotated[dict[str, Any], Body(
 )]
 
 
+# What one request may cost (a driver can send it): one scenario per request (the body is one file), at most
+# MAX_EVENTS facts folded for at most MAX_KNOWN_AT moments, and MAX_EXPECTATIONS answers compared.
+MAX_EVENTS = 200
+MAX_EXPECTATIONS = 200
+MAX_KNOWN_AT = 10
+
+
+def _check_cost(raw: dict[str, Any]) -> None:
+    """Refuse, before any work, a scenario bigger than a real licence's file (422 naming the list)."""
+    for name, bound in (("events", MAX_EVENTS), ("expect", MAX_EXPECTATIONS)):
+        items = raw.get(name)
+        if isinstance(items, list) and len(items) > bound:
+            raise ScenarioError(SOURCE, name, name, f"at most {bound} per scenario (got {len(items)})")
+    expectations = raw.get("expect")
+    if isinstance(expectations, list):
+        moments = {str(e.get("known_at")) for e in expectations if isinstance(e, dict) and "known_at" in e}
+        if len(moments) > MAX_KNOWN_AT:
+            raise ScenarioError(SOURCE, "expect", "known_at",
+                                f"at most {MAX_KNOWN_AT} distinct known_at values per scenario (got {len(moments)})")
+
+
 def _check_dates_in_range(scenario: Scenario) -> None:
     """The law computes delays of up to ten years: dates outside 1900–2199 are refused, as in the write routes."""
     record = scenario.record
@@ -65,7 +86,9 @@ def _check_dates_in_range(scenario: Scenario) -> None:
 
 @router.post("/simulate", summary="Evaluate a scenario without writing")
 def simulate(scenario: ScenarioJson, principal: AnyRole) -> SimulationResponse:
-    """Fold the scenario's facts and compare each expectation with what the law computes (any role)."""
+    """Fold the scenario's facts and compare each expectation with what the law computes (any role). One
+    scenario per request, of at most 200 events, 200 expectations and 10 distinct `known_at` values."""
+    _check_cost(scenario)
     loaded = load_scenario(scenario, SOURCE)
     _check_dates_in_range(loaded)
     return SimulationResponse.model_validate(evaluate(loaded).as_json())

@@ -19,11 +19,11 @@ from pydantic import TypeAdapter, ValidationError
 from api.http.deps import LedgerDep
 from api.http.routes.audit import AUDIT_READERS, EventType, audit_events
 from api.http.routes.reconciliation import RECONCILIATION_READERS
-from api.http.schemas import MomentFrom, MomentUntil
+from api.http.schemas import MAX_POSITION, MomentFrom, MomentUntil
 from api.http.ui import report_store
 from api.http.ui.access import PageProblem, Visitor, check_csrf, signed_in
 from api.http.ui.rendering import render
-from api.report_output import bad_row_json
+from api.report_output import bad_row_json, neutral_row
 from projections.reconciliation.extract import BadRow, InvalidExtract, open_extract
 from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
 
@@ -102,7 +102,7 @@ def reconciliation_csv(request: Request, report_id: str, excel: bool = False,
     writer = csv.DictWriter(text, fieldnames=list(REPORT_COLUMNS), delimiter=";" if excel else ",",
                             lineterminator="\r\n" if excel else "\n")
     writer.writeheader()
-    writer.writerows(r for r in report.rows if not kind or r["kind"] == kind)
+    writer.writerows(neutral_row(r) for r in report.rows if not kind or r["kind"] == kind)
     name = f"rapprochement{'-excel' if excel else ''}.csv"
     return Response(text.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -123,15 +123,18 @@ def audit(request: Request, ledger: LedgerDep,
           since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
           until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
           event_type: Annotated[str | None, Query(alias="type", max_length=20)] = None,
-          after: Annotated[int, Query(ge=0)] = 0) -> Response:
+          after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+          limit: Annotated[int, Query(ge=1, le=500)] = AUDIT_PAGE) -> Response:
     """The audit trail, filtered by recorder, period and type, one page at a time (the API's own route)."""
     visitor = signed_in(request, AUDIT_READERS)
     page = audit_events(visitor.principal, ledger, recorded_by=recorded_by or None,
                         since=_parse(_FROM, "from", since), until=_parse(_UNTIL, "to", until),
-                        event_type=_parse(_EVENT_TYPE, "type", event_type), after=after, limit=AUDIT_PAGE)
+                        event_type=_parse(_EVENT_TYPE, "type", event_type), after=after, limit=limit)
     filters = {"recorded_by": recorded_by or "", "from": since or "", "to": until or "", "type": event_type or ""}
     next_url = None
     if page.next_after is not None:
-        next_url = "/ui/audit?" + urlencode({**{k: v for k, v in filters.items() if v}, "after": page.next_after})
+        kept = {k: v for k, v in filters.items() if v}
+        next_url = "/ui/audit?" + urlencode({**kept, **({"limit": limit} if limit != AUDIT_PAGE else {}),
+                                             "after": page.next_after})
     return render(request, "audit.html", {"visitor": visitor, "page": page, "filters": filters, "after": after,
                                           "next_url": next_url}, visitor.session)
