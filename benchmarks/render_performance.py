@@ -83,7 +83,7 @@ def notes_by_key(path: Path | None) -> tuple[str, dict[str, str]]:
 def profile_of(directory: Path | None, key: str) -> list[str]:
     if directory is None or not (directory / f"{key}.txt").exists():
         return []
-    text = (directory / f"{key}.txt").read_text(encoding="utf-8").strip().splitlines()
+    text = (directory / f"{key}.txt").read_text(encoding="utf-8").strip("\n").splitlines()
     body = [line for line in text if line.strip()][:PROFILE_LINES]
     return [f"Profile (`python benchmarks/profile.py {key}`, first {len(body)} lines):", "", "```text", *body,
             "```", ""]
