@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from ledger.application import PointsLedger
+from ledger.events_table import is_postgres
 from ledger.fact_index import FactIndex
 from projections.read_model import BalanceReadModel
 
@@ -28,7 +29,7 @@ class ReadModelKeeper:
 
     def __init__(self, ledger: PointsLedger, every: float = EVERY_S) -> None:
         recorder: Any = ledger.recorder
-        postgres = type(recorder).__module__ == "eventsourcing.postgres"
+        postgres = is_postgres(recorder)
         self.model = BalanceReadModel(ledger) if postgres else None
         self.index = FactIndex(ledger) if postgres else None
         self._every = every

@@ -57,8 +57,8 @@ def run_table(results: dict[str, Any]) -> list[str]:
 
 def compare_table(key: str, before: dict[str, Any], afters: list[dict[str, Any]]) -> list[str]:
     lines = ["| run | value | baseline | ratio | p99 | verdict |", "|---|---|---|---|---|---|"]
-    for label, results in [("before", before), *((f"after, {a.get('_run', {}).get('scale', '?')}", a)
-                                                   for a in afters)]:
+    for label, results in [("before", before), *((f"after, {a.get('_run', {}).get('scale', '?')}, "
+                                                    f"{a.get('_run', {}).get('date', '?')}", a) for a in afters)]:
         m = results.get(key)
         if m is None:
             continue

@@ -22,12 +22,20 @@ COLUMNS = "originator_id, originator_version, topic, state"
 
 
 def is_postgres(recorder: Any) -> bool:
-    """Is the ledger on PostgreSQL? (the only place the backend is told apart)"""
-    return type(recorder).__module__ == "eventsourcing.postgres"
+    """Is the ledger on PostgreSQL? (the only place the backend is told apart)
+
+    By class, not by module name: the ledger's recorders are the library's subclasses that also write the hash
+    chain (`ledger.chain_store`), whose module is not the library's.
+    """
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    return isinstance(recorder, PostgresApplicationRecorder)
 
 
 def is_sqlite(recorder: Any) -> bool:
-    return type(recorder).__module__ == "eventsourcing.sqlite"
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    return isinstance(recorder, SQLiteApplicationRecorder)
 
 
 def postgres_table(recorder: Any) -> Composed:

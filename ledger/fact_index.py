@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Identifier
 from ledger.application import PointsLedger
 from ledger.errors import InvalidFact
 from ledger.events import EVENT_TYPES, LetterWasNotified, LicenceWasObtained
+from ledger.events_table import is_postgres
 
 NAME = "fact_index"
 PAGE_SIZE = 5_000
@@ -36,7 +37,7 @@ class FactIndex:
 
     def __init__(self, ledger: PointsLedger, page_size: int = PAGE_SIZE) -> None:
         recorder: Any = ledger.recorder
-        if type(recorder).__module__ != "eventsourcing.postgres":
+        if not is_postgres(recorder):
             raise ValueError("the fact index needs the ledger on PostgreSQL")
         self.ledger = ledger
         self.page_size = page_size
@@ -181,7 +182,7 @@ def audit_events(ledger: PointsLedger, *, recorded_by: str | None = None, since:
 def current_index(ledger: PointsLedger) -> FactIndex | None:
     """The fact index when it reflects every event recorded (None: SQLite, never built, or behind)."""
     recorder: Any = ledger.recorder
-    if type(recorder).__module__ != "eventsourcing.postgres":
+    if not is_postgres(recorder):
         return None
     index = FactIndex(ledger)
     position = index.position()
