@@ -73,11 +73,15 @@ def _bin(name: str) -> str:
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The service logs one line per request (and per fact) on stderr: a file, never an unread pipe, which would
+    # fill up and block the server mid-run.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{command[0]} exited: {process.stderr.read().decode() if process.stderr else ''}")
+            log.seek(0)
+            raise RuntimeError(f"{command[0]} exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code < 500:
                 return process

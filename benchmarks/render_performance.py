@@ -57,8 +57,8 @@ def run_table(results: dict[str, Any]) -> list[str]:
 
 def compare_table(key: str, before: dict[str, Any], afters: list[dict[str, Any]]) -> list[str]:
     lines = ["| run | value | baseline | ratio | p99 | verdict |", "|---|---|---|---|---|---|"]
-    for label, results in [("before", before), *((f"after, {a.get('_run', {}).get('scale', '?')}", a)
-                                                   for a in afters)]:
+    for label, results in [("before", before), *((f"after, {a.get('_run', {}).get('scale', '?')}, "
+                                                    f"{a.get('_run', {}).get('date', '?')}", a) for a in afters)]:
         m = results.get(key)
         if m is None:
             continue
@@ -83,7 +83,7 @@ def notes_by_key(path: Path | None) -> tuple[str, dict[str, str]]:
 def profile_of(directory: Path | None, key: str) -> list[str]:
     if directory is None or not (directory / f"{key}.txt").exists():
         return []
-    text = (directory / f"{key}.txt").read_text(encoding="utf-8").strip().splitlines()
+    text = (directory / f"{key}.txt").read_text(encoding="utf-8").strip("\n").splitlines()
     body = [line for line in text if line.strip()][:PROFILE_LINES]
     return [f"Profile (`python benchmarks/profile.py {key}`, first {len(body)} lines):", "", "```text", *body,
             "```", ""]

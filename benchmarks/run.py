@@ -44,10 +44,10 @@ from benchmarks.population_cache import cached_population, default_cache_dir
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
-MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "dask", "reports")
+MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "verify", "dask", "reports")
 # The fixed keys of `--json` (`national` runs the rebuild, all balances on a day and the catch-up).
-JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "catch_up",
-             "dask", "reports")
+JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "verify",
+             "catch_up", "dask", "reports")
 CALIBRATION_SAMPLE = 20_000
 
 
@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             measures.append(measures_read.as_of_one_licence(ledger, records))
         if step("http"):
             measures.extend(measures_http.as_of_over_http(url, records, seconds=args.http_seconds))
+        if step("verify"):
+            measures.append(measures_read.verify_chains(ledger))
         if step("reconcile"):
             measures.append(measures_reconcile.reconcile_extract(url, records, args.scale))
         if step("dask"):  # the scale engineer's measures (benchmarks/measures_scale.py)

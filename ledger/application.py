@@ -184,21 +184,19 @@ class PointsLedger(Application[UUID]):
     def _licences_for_write(self, items: Sequence[tuple[str, LegalFact]],
                             use_cache: bool) -> tuple[dict[UUID, Licence], set[UUID]]:
         """The licences of a batch (cached ones first, the rest read in one query) and which came from the cache."""
-        streams: list[UUID] = []
+        streams: dict[UUID, None] = {}  # ordered and unique
         for number, _ in items:
             try:
-                stream = stream_of(number)
+                streams[stream_of(number)] = None
             except InvalidFact:
                 continue
-            if stream not in streams:
-                streams.append(stream)
         licences: dict[UUID, Licence] = {}
         for stream in streams:
             aggregate = self._licences.take(stream)
             if aggregate is not None and use_cache:
                 licences[stream] = aggregate
         cached = set(licences)
-        missing = [s for s in streams if s not in cached]
+        missing = [s for s in streams if s not in cached]  # `cached` is a set
         licences.update(self._load_licences(missing))
         return licences, cached
 

@@ -99,6 +99,12 @@ class FastJSONTranscoder(JSONTranscoder):
                 flat[key] = {"_type_": transcoding.name, "_data_": data}
         return flat
 
+    def _transcoded(self, name: str, data: str) -> Any:
+        transcoding = self.names.get(name)
+        if transcoding is None:
+            return self._decode_obj({"_type_": name, "_data_": data})  # the library's error
+        return transcoding.decode(data)
+
     def _revive(self, obj: Any) -> Any:
         """What `json`'s `object_hook` does: every object, innermost first, goes through `_decode_obj`.
 
@@ -109,7 +115,13 @@ class FastJSONTranscoder(JSONTranscoder):
         if kind is dict:
             for key, value in obj.items():
                 kind = type(value)
-                if kind is dict or kind is list:
+                if kind is dict:
+                    data = value.get("_data_")
+                    if len(value) == 2 and type(data) is str and type(value.get("_type_")) is str:
+                        obj[key] = self._transcoded(value["_type_"], data)  # a date or datetime: no recursion
+                    else:
+                        obj[key] = self._revive(value)
+                elif kind is list:
                     obj[key] = self._revive(value)
                 elif kind is float:
                     raise _LibraryNumber

@@ -33,7 +33,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
-from ledger.events_table import is_postgres, streams_after
+from ledger.events_table import is_postgres, streams_after, streams_in_creation_order
 from ledger.facts import LicenceRecord
 from ledger.values import Mode
 from projections.intervals import (
@@ -211,14 +211,8 @@ class BalanceReadModel:
             return [row["licence_number"] for row in curs.fetchall()]
 
     def in_creation_order(self, streams: Sequence[UUID]) -> list[UUID]:
-        """`streams` in the order their licences were created (the order of `PointsLedger.licence_numbers`):
-        one primary-key probe per stream for its first event's position."""
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT e.originator_id FROM unnest(%s::{1}[]) AS ids(id) CROSS JOIN LATERAL (SELECT "
-                             "originator_id, notification_id FROM {0} WHERE originator_id = ids.id AND "
-                             "originator_version = 1) AS e ORDER BY e.notification_id")
-                         .format(self._events, SQL(self._datastore.originator_id_type)), (list(streams),))
-            return [UUID(str(row["originator_id"])) for row in curs.fetchall()]
+        """`streams` in the order their licences were created (the order of `PointsLedger.licence_numbers`)."""
+        return streams_in_creation_order(self.ledger.recorder, streams)
 
     def state_on(self, licence_number: str, day: date) -> Interval | None:
         """The interval covering `day` for the licence (None: the read model does not know the licence).

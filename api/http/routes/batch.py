@@ -129,7 +129,7 @@ def _outcome(index: int, outcome: Recorded | Refused) -> BatchResult:
                        version=outcome.version, status="created" if outcome.created else "present")
 
 
-@router.post("/facts:batch", summary="Record many facts at once, one answer per fact")
+@router.post("/facts:batch", summary="Record many facts at once, one answer per fact", response_model_exclude_none=True)
 def record_batch(body: BatchRequest, principal: Prefecture, ledger: LedgerDep, now: Now) -> BatchResponse:
     """Up to 1,000 facts for any licences, written in one transaction: each is `created`, `present` (same
     evidence reference and content already recorded) or `refused` with the field and the reason (nothing written
