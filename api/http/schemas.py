@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Protocol
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from ledger.facts import (
     LetterNotified,
@@ -45,10 +45,23 @@ def _date_text(value: object) -> object:
     return value
 
 
+def _not_a_boolean(value: object) -> object:
+    """`true` is not 1: pydantic would read a boolean as an integer."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
+
+# The range is also a pattern in the OpenAPI (JSON Schema has no bound for dates), so that a client or a fuzzer
+# reading the schema knows which dates are valid.
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 # A date given in a query (`on`, `from`, `to` of the date-only reports): text YYYY-MM-DD, never a timestamp.
-DayText = Annotated[date, BeforeValidator(_date_text)]
+DayText = Annotated[date, BeforeValidator(_date_text), Field(json_schema_extra={"pattern": DATE_PATTERN})]
 LegalDate = Annotated[date, BeforeValidator(_date_text),
-                      Field(ge=EARLIEST_DATE, le=LATEST_DATE, examples=["2024-03-20"])]
+                      Field(ge=EARLIEST_DATE, le=LATEST_DATE, examples=["2024-03-20"],
+                            json_schema_extra={"pattern": DATE_PATTERN})]
 Text = Annotated[str, Field(max_length=200)]
 FactId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                               description="Optional id of the fact (a new uuid hex when omitted).")]
@@ -139,8 +152,8 @@ class LicenceCreate(RequestModel):
 
 
 class SpeedingBody(RequestModel):
-    limit_kmh: Annotated[StrictInt, Field(ge=1, le=200)]
-    excess_kmh: Annotated[StrictInt, Field(ge=1, le=300)]
+    limit_kmh: Annotated[int, Field(ge=1, le=200), NOT_A_BOOLEAN]
+    excess_kmh: Annotated[int, Field(ge=1, le=300), NOT_A_BOOLEAN]
 
 
 class OffenceRecord(RequestModel):
@@ -159,7 +172,7 @@ class OffenceRecord(RequestModel):
     registered_on: LegalDate | None = Field(default=None, description=(
         "Day the national file (FNPC) registered the withdrawal (date of its letter 48), on or after "
         "established_on; default established_on. Read by the administrative mode only (docs/law.md, A.22)."))
-    points: Annotated[StrictInt, Field(ge=0, le=6)] | None = None  # `true` is not 1
+    points: Annotated[int, Field(ge=0, le=6), NOT_A_BOOLEAN] | None = None
     offence_class: OffenceClass | None = Field(default=None, alias="class")
     speeding: SpeedingBody | None = None
     offence_kind: Annotated[str, Field(min_length=1, max_length=64, examples=["red_light"])] | None = Field(
