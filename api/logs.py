@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import structlog
 
 LogFormat = Literal["text", "json"]
 LOGGER_NAME = "points_ledger"
+T = TypeVar("T")
 
 
 def configure_logging(log_format: LogFormat = "text", level: str = "info") -> None:
@@ -34,9 +35,22 @@ def configure_logging(log_format: LogFormat = "text", level: str = "info") -> No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
+
+
+class _StderrLogger:
+    """Writes each rendered line to the current `sys.stderr` in one call (so concurrent lines never interleave
+    within a line, and a replaced stderr — a test's capture, a redirection — is honoured)."""
+
+    def __init__(self, *_: Any) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+
+    debug = info = warning = error = critical = exception = msg
 
 
 def logger(**context: Any) -> Any:
@@ -62,6 +76,7 @@ class JobLog:
         self._started = time.perf_counter()
         self._next = self._every
         self.count = 0
+        self.totals: dict[str, Any] = {}  # added to the end line
 
     def start(self, **fields: Any) -> None:
         self._log.info("job started", **fields)
@@ -74,12 +89,18 @@ class JobLog:
             self._log.info("job progress", items=count, elapsed_s=round(time.perf_counter() - self._started, 3),
                            **fields)
 
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """`items`, advancing the job by one for each."""
+        for count, item in enumerate(items, start=1):
+            self.advance(count)
+            yield item
+
     def end(self, **fields: Any) -> None:
         self._log.info("job finished", items=self.count,
-                       duration_s=round(time.perf_counter() - self._started, 3), **fields)
+                       duration_s=round(time.perf_counter() - self._started, 3), **self.totals, **fields)
 
     def failed(self, reason: str) -> None:
-        self._log.error("job failed", items=self.count, reason=reason,
+        self._log.info("job failed", items=self.count, reason=reason,
                         duration_s=round(time.perf_counter() - self._started, 3))
 
 

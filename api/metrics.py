@@ -6,8 +6,8 @@
 - `points_ledger_facts_recorded_total{kind}`: facts written (licence, offence, stage, letter…);
 - `points_ledger_refusals_total{reason}`: 4xx answers by the error `type` of their body (invalid_fact,
   unauthorized, forbidden, licence_not_found, evidence_conflict, validation_error…);
-- `points_ledger_read_model_lag_events`: events of the ledger not yet in the balance read model (absent
-  when the store has no read model);
+- `points_ledger_read_model_lag_events{read_model}`: events of the ledger not yet in the balance read model
+  (no series when the store has no read model);
 - `points_ledger_pool_connections{state}`: the PostgreSQL pool's `size`, `in_use`, `idle` connections and
   `waiting` requests, summed over the workers.
 
@@ -32,6 +32,7 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 from api.logs import logger
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
+from projections.read_model import DEFAULT_NAME, BalanceReadModel
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SAMPLE_EVERY_S = 5.0
@@ -45,7 +46,7 @@ REFUSALS = Counter("points_ledger_refusals", "Requests refused (4xx), by the err
                    ["reason"])
 READ_MODEL_LAG = Gauge("points_ledger_read_model_lag_events",
                        "Events recorded in the ledger and not yet projected into the balance read model.",
-                       multiprocess_mode="livemax")
+                       ["read_model"], multiprocess_mode="livemax")
 POOL_CONNECTIONS = Gauge("points_ledger_pool_connections",
                          "PostgreSQL connection pool: size, in_use, idle connections and waiting requests.",
                          ["state"], multiprocess_mode="livesum")
@@ -63,8 +64,6 @@ def pool_stats(ledger: PointsLedger) -> dict[str, int] | None:
 
 def read_model_lag(ledger: PointsLedger) -> int | None:
     """How many notifications the balance read model has still to project (None: no read model here)."""
-    from projections.read_model import DEFAULT_NAME, BalanceReadModel
-
     datastore = postgres_datastore(ledger)
     if datastore is None:
         return None
@@ -73,9 +72,8 @@ def read_model_lag(ledger: PointsLedger) -> int | None:
                      (f'"{datastore.schema}"."{DEFAULT_NAME}_tracking"',))
         row = curs.fetchone()
     if row is None or row["tracking"] is None:
-        return None
-    position = BalanceReadModel(ledger).position()
-    return max((ledger.recorder.max_notification_id() or 0) - position, 0)
+        return None  # never create the read model's tables from here: its absence is the answer
+    return BalanceReadModel(ledger).status().lag
 
 
 def sample(ledger: PointsLedger) -> None:
@@ -86,7 +84,7 @@ def sample(ledger: PointsLedger) -> None:
             POOL_CONNECTIONS.labels(state=state).set(value)
     lag = read_model_lag(ledger)
     if lag is not None:
-        READ_MODEL_LAG.set(lag)
+        READ_MODEL_LAG.labels(read_model=DEFAULT_NAME).set(lag)
 
 
 class Sampler:

@@ -41,12 +41,14 @@ class Settings(BaseSettings):
     # Worker processes of `serve` (each opens its own pool of `pool_size` connections).
     workers: int = Field(default=1, ge=1, le=64)
     log_format: Literal["text", "json"] = "text"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Unset: `info` for `serve` (a line per request), `warning` for the other commands (their terminal output is
+    # the answer; set it to `info` to get their job lines too).
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
     # Where `serve` publishes /metrics (Prometheus): its own listener, loopback by default; port 0 turns it off.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
-    # Signs the web interface's session cookie; a random key per process when unset (sessions then end when the
-    # service restarts). Set it when several processes serve the same users (serve --workers N).
+    # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's
+    # temporary directory (shared by `serve --workers N` on one machine); set it when several machines serve.
     session_secret: str | None = None
     # Request bodies: a JSON body above `max_body_bytes`, an upload above `max_upload_bytes` is refused (413).
     max_body_bytes: int = Field(default=1 << 20, ge=1024)

@@ -27,7 +27,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from api import clock
 from api.pool import postgres_datastore
@@ -40,8 +40,9 @@ MAX_BINDING_LENGTH = 64
 MAX_SUBJECT_LENGTH = 200
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # `last_used_at` is rewritten at most this often per token
 # Columns added after the first version of the table, created on the fly in older stores.
-ADDED_COLUMNS = (("expires_at", "timestamp"), ("last_used_at", "timestamp"), ("rotated_from", "text"))
+ADDED_COLUMNS = ("expires_at", "last_used_at", "rotated_from")
 TIME_COLUMNS = (6, 7, 8, 9)  # positions in COLUMNS of the times (SQLite stores them as ISO text)
+TokenState = Literal["active", "expired", "revoked"]
 
 
 class Role(StrEnum):
@@ -81,7 +82,7 @@ class TokenInfo:
         """Neither revoked nor expired at `now`."""
         return self.active and (self.expires_at is None or now < self.expires_at)
 
-    def state_at(self, now: datetime) -> str:
+    def state_at(self, now: datetime) -> TokenState:
         """`active`, `expired` or `revoked`, for listings."""
         return "revoked" if not self.active else "active" if self.usable_at(now) else "expired"
 
@@ -151,7 +152,7 @@ class _SQLite:
             self._keep = self._connect()
         self.run(CREATE_TABLE.format(time="TEXT"))
         present = {row[1] for row in self.run(f"PRAGMA table_info({TABLE})")}
-        for name, _ in ADDED_COLUMNS:
+        for name in ADDED_COLUMNS:
             if name not in present:
                 self.run(f"ALTER TABLE {TABLE} ADD COLUMN {name} TEXT")
 
@@ -191,7 +192,7 @@ class _Postgres:
         present = {row[0] for row in self.run(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
             (self._schema, TABLE))}
-        for name, _ in ADDED_COLUMNS:
+        for name in ADDED_COLUMNS:
             if name not in present:
                 kind = "TIMESTAMPTZ" if name.endswith("_at") else "TEXT"
                 self.run(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {name} {kind}")
@@ -300,17 +301,18 @@ class TokenStore:
         return self._known(token_id)
 
     def rotate(self, token_id: str, *, now: datetime, grace: timedelta = timedelta(0),
-               expires_at: datetime | None = None) -> tuple[IssuedToken, TokenInfo]:
+               expires_at: datetime | None = None, same_lifetime: bool = True) -> tuple[IssuedToken, TokenInfo]:
         """A successor of a usable token (same role, subject and binding) and the old token retired: revoked
         now without `grace`, else expiring at `now + grace` (never later than it already would).
 
-        The successor expires at `expires_at`, by default after the same lifetime as the old token had.
+        The successor lives as long as the old token did (`same_lifetime`), else it expires at `expires_at`
+        (None: never).
         """
         old = self._known(token_id)
         if not old.usable_at(now):
             raise TokenError(f"token {token_id!r} is {old.state_at(now)}: create a new one instead")
-        if expires_at is None and old.expires_at is not None:
-            expires_at = now + (old.expires_at - old.created_at)
+        if same_lifetime:
+            expires_at = None if old.expires_at is None else now + (old.expires_at - old.created_at)
         issued = self.create(old.role, now=now, subject=old.subject, agrement=old.agrement, licence=old.licence,
                              expires_at=expires_at, rotated_from=old.id)
         if grace <= timedelta(0):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.facts import LicenceRecord, OffenceEstablished, StageCompleted
+from ledger.law.vocabulary import Rule
 from ledger.values import Status
 from projections.timeline import build_timeline
 
@@ -62,11 +63,11 @@ def calibrate(records: Iterable[LicenceRecord], year: int = 2024) -> Calibration
             valid += 1
             at_12 += state.balance == 12
         withdrawn = {m.fact_id: -m.delta for m in timeline.movements
-                     if m.rule == "withdrawal" and start <= m.on <= end}
+                     if m.rule is Rule.WITHDRAWAL and start <= m.on <= end}
         offences += sum(1 for f in record.facts if isinstance(f, OffenceEstablished) and withdrawn.get(f.fact_id))
         points += sum(withdrawn.values())
         stages += sum(1 for f in record.facts if isinstance(f, StageCompleted) and start <= f.last_day <= end)
-        invalidations += sum(1 for m in timeline.movements if m.rule == "invalidation" and start <= m.on <= end)
+        invalidations += sum(1 for m in timeline.movements if m.rule is Rule.INVALIDATION and start <= m.on <= end)
     scale = NATIONAL_LICENCES / held if held else 0.0
     return Calibration(held, events / held if held else 0.0, at_12 / valid if valid else 0.0,
                        offences * scale, points * scale, stages * scale, invalidations * scale)

@@ -26,7 +26,7 @@ class Measure:
     """One line of the report: our figure, the baseline's, and the target on their ratio.
 
     Figures are rates (higher is better) unless `lower_is_better`; `ratio` is always "how good are we compared
-    with the baseline" (>1: better).
+    with the baseline" (>1: better). `key` is the measure's fixed name in `run.py --json` (JSON_KEYS).
     """
 
     name: str
@@ -37,6 +37,34 @@ class Measure:
     lower_is_better: bool = False
     checks: dict[str, bool] = field(default_factory=dict)  # absolute targets: label → met
     details: list[str] = field(default_factory=list)
+    key: str = ""
+    p99_ms: float | None = None
+    extrapolated_1m_s: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)  # other figures worth keeping (p50_ms, baseline_p99_ms…)
+
+    @property
+    def target(self) -> str:
+        targets = [f"ratio ≥ {self.target_ratio:g}" if self.target_ratio is not None else ""]
+        targets += list(self.checks)
+        return "; ".join(t for t in targets if t) or "—"
+
+    @property
+    def met(self) -> bool | None:
+        return {"met": True, "missed": False}.get(self.verdict)
+
+    def as_json(self) -> dict[str, object]:
+        """The machine-readable object of `run.py --json`: fixed fields first, then what this measure adds."""
+        answer: dict[str, object] = {
+            "value": round(self.ours, 3), "unit": self.unit, "baseline": round(self.baseline, 3),
+            "ratio": round(self.ratio, 3), "target": self.target, "met": self.met, "name": self.name,
+            "lower_is_better": self.lower_is_better, "checks": dict(self.checks), "details": list(self.details),
+        }
+        if self.p99_ms is not None:
+            answer["p99_ms"] = round(self.p99_ms, 2)
+        if self.extrapolated_1m_s is not None:
+            answer["extrapolated_1m_s"] = round(self.extrapolated_1m_s, 1)
+        answer.update({k: round(v, 3) for k, v in self.extra.items()})
+        return answer
 
     @property
     def ratio(self) -> float:

@@ -41,7 +41,7 @@ def as_of_one_licence(ledger: PointsLedger, records: list[LicenceRecord], count:
     lookup, _ = timed_calls(lambda i: model.state_on(numbers[i], ON), len(numbers))
     return Measure(
         "as-of balance of one licence, warm (calls/s)", len(numbers) / seconds, len(numbers) / base_seconds,
-        "calls/s", target_ratio=0.5,
+        "calls/s", target_ratio=0.5, key="asof", p99_ms=percentile(latencies, 0.99) * 1e3,
         details=[f"p50 {percentile(latencies, 0.5) * 1e3:.2f} ms vs raw {percentile(base_latencies, 0.5) * 1e3:.2f} ms",
                  f"without the forecast: {len(numbers) / no_forecast:,.0f} calls/s",
                  f"read model lookup (balance, ceiling, status only): {len(numbers) / lookup:,.0f} calls/s"])
@@ -81,13 +81,13 @@ def national(ledger: PointsLedger, workers: int | None = None) -> list[Measure]:
     ten_million = TEN_MILLION / rate
     return [
         Measure("full projection rebuild (events/s)", rate, events / scan_seconds, "ev/s", target_ratio=0.3,
-                checks={"10 M events ≤ 5 min": ten_million <= 300},
+                checks={"10 M events ≤ 5 min": ten_million <= 300}, key="rebuild",
                 details=[f"{progress.events:,} events, {progress.licences:,} licences in {rebuilt[0]:.1f} s "
                          f"({workers} processes)" + (f"; one process: {single[0]:.1f} s" if single else ""),
                          f"10 M events: ≈ {ten_million / 60:.1f} min (extrapolated)",
                          f"raw scan: {events:,} rows in {scan_seconds:.1f} s"]),
         Measure("balances of all licences on a day (s)", answered[0], scan_seconds, "s", target_ratio=0.3,
-                lower_is_better=True,
+                lower_is_better=True, key="national",
                 details=[f"{licences:,} balances on {ON} from the read model; baseline: raw scan of the events"]),
     ]
 
@@ -106,6 +106,7 @@ def catch_up(ledger: PointsLedger, records: list[LicenceRecord], count: int = 5_
     with stopwatch() as raw:
         rows = list(ledger.notifications(start + 1))
     return Measure("read model catch-up (events/s)", progress.events / elapsed[0], len(rows) / raw[0], "ev/s",
+                   key="catch_up",
                    details=[f"{progress.events:,} new events, {progress.licences:,} licences refolded in "
                             f"{elapsed[0]:.2f} s (whole streams reloaded); baseline: reading the same "
                             "notifications"])

@@ -13,9 +13,9 @@ from eventsourcing.domain import Aggregate, event
 
 from benchmarks.harness import Measure, base_url, percentile, stopwatch, timed_calls
 from ledger.application import PointsLedger
+from ledger.batch_write import Refused
 from ledger.bulk_import import BulkImporter
 from ledger.facts import LetterNotified, LicenceRecord
-from ledger.licence import Licence
 from ledger.values import LetterCode
 
 COPY_BASELINE_MAX_ROWS = 2_000_000
@@ -57,7 +57,7 @@ def bulk_import(ledger: PointsLedger, records: list[LicenceRecord], url: str, sc
                f"COPY baseline: {len(rows):,} rows in {copy_elapsed[0]:.1f} s (binary COPY, same rows)"]
     if report.rejected:
         details.append(f"{len(report.rejected)} licences rejected")
-    return Measure("bulk import (events/s)", ours, baseline, "ev/s", target_ratio=0.5, details=details)
+    return Measure("bulk import (events/s)", ours, baseline, "ev/s", target_ratio=0.5, details=details, key="import")
 
 
 class Plain(Aggregate):
@@ -83,13 +83,13 @@ def _letter(i: int, tag: str) -> LetterNotified:
 def record_one_fact(ledger: PointsLedger, env: dict[str, str], records: list[LicenceRecord],
                     count: int = 2_000) -> Measure:
     """`PointsLedger.record` (load, check, save one event) vs the library's load → change → save of a plain
-    aggregate whose stream has the same length; one thread each, then four threads and group commit.
+    aggregate whose stream has the same length; one thread each. The measured pass writes to licences no write
+    has touched yet (nothing cached); a second pass on the same licences shows the cached path, then four
+    threads, then `record_many` in process.
     """
     chosen = records[-count:]
     numbers = [r.licence.licence_number for r in chosen]
     stream_length = round(sum(1 + len(r.facts) for r in chosen) / len(chosen))
-    seconds, latencies = timed_calls(lambda i: ledger.record(numbers[i], _letter(i, "single")), len(numbers))
-    ours = len(numbers) / seconds
 
     plain = PlainApplication({**env})
     aggregates = []
@@ -105,32 +105,38 @@ def record_one_fact(ledger: PointsLedger, env: dict[str, str], records: list[Lic
         loaded.bump("benchmark")
         plain.save(loaded)
 
-    base_seconds, base_latencies = timed_calls(plain_save, len(aggregates))
-    baseline = len(aggregates) / base_seconds
+    half = len(numbers) // 2  # alternate halves of ours and the baseline: the machine's drift hits both
+    first, first_lat = timed_calls(lambda i: ledger.record(numbers[i], _letter(i, "single")), half)
+    base1, base1_lat = timed_calls(plain_save, half)
+    second, second_lat = timed_calls(lambda i: ledger.record(numbers[half + i], _letter(half + i, "single")),
+                                     len(numbers) - half)
+    base2, base2_lat = timed_calls(lambda i: plain_save(half + i), len(numbers) - half)
     plain.close()
+    ours, baseline = len(numbers) / (first + second), len(numbers) / (base1 + base2)
+    latencies, base_latencies = first_lat + second_lat, base1_lat + base2_lat
 
+    warm, warm_latencies = timed_calls(lambda i: ledger.record(numbers[i], _letter(i, "warm")), len(numbers))
     with stopwatch() as threaded, ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda i: ledger.record(numbers[i], _letter(i, "threads")), range(len(numbers))))
     with stopwatch() as grouped:
         group_commit(ledger, numbers)
-    ok = ours >= 2_000
     return Measure(
-        "record one fact (facts/s, 1 thread)", ours, baseline, "facts/s", target_ratio=1.0,
-        checks={"≥ 2,000 facts/s": ok},
-        details=[f"stream length ≈ {stream_length} events; p50 {percentile(latencies, 0.5) * 1e3:.2f} ms, "
-                 f"p99 {percentile(latencies, 0.99) * 1e3:.2f} ms (plain p50 "
-                 f"{percentile(base_latencies, 0.5) * 1e3:.2f} ms)",
+        "record one fact (facts/s, 1 thread)", ours, baseline, "facts/s", target_ratio=1.0, key="record",
+        p99_ms=percentile(latencies, 0.99) * 1e3,
+        extra={"p50_ms": percentile(latencies, 0.5) * 1e3, "baseline_p50_ms": percentile(base_latencies, 0.5) * 1e3,
+               "cached_facts_per_s": len(numbers) / warm},
+        details=[f"stream length ≈ {stream_length} events; licences not cached: p50 "
+                 f"{percentile(latencies, 0.5) * 1e3:.2f} ms, p99 {percentile(latencies, 0.99) * 1e3:.2f} ms "
+                 f"(plain p50 {percentile(base_latencies, 0.5) * 1e3:.2f} ms)",
+                 f"second fact on the same licences (cached by the first write: no read): "
+                 f"{len(numbers) / warm:,.0f} facts/s, p50 {percentile(warm_latencies, 0.5) * 1e3:.2f} ms",
                  f"4 threads: {len(numbers) / threaded[0]:,.0f} facts/s",
-                 f"group commit, 200 licences per save() (not the API's path): "
-                 f"{len(numbers) / grouped[0]:,.0f} facts/s"])
+                 f"record_many in process, 500 facts per call: {len(numbers) / grouped[0]:,.0f} facts/s"])
 
 
-def group_commit(ledger: PointsLedger, numbers: list[str], per_save: int = 200, tag: str = "group") -> None:
-    """What a batched write endpoint would do: load many licences, check one fact each, one `save()`."""
+def group_commit(ledger: PointsLedger, numbers: list[str], per_save: int = 500, tag: str = "group") -> None:
+    """`record_many`: one letter for each licence, `per_save` facts per transaction."""
     for start in range(0, len(numbers), per_save):
-        batch: list[Licence] = []
-        for i in range(start, min(start + per_save, len(numbers))):
-            aggregate = ledger._licence(numbers[i])
-            aggregate.record_fact(_letter(i, tag))
-            batch.append(aggregate)
-        ledger.save(*batch)
+        outcomes = ledger.record_many([(numbers[i], _letter(i, tag))
+                                       for i in range(start, min(start + per_save, len(numbers)))])
+        assert not any(isinstance(o, Refused) for o in outcomes)

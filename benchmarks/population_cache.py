@@ -7,11 +7,14 @@ cache directory under the seed and the size.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import benchmarks.population
+import ledger.facts
 from benchmarks.population import population
 from ledger.facts import LicenceRecord
 
@@ -38,9 +41,19 @@ def generate(size: int, seed: int, workers: int | None = None) -> list[LicenceRe
         return [record for chunk in pool.map(_chunk, ranges) for record in chunk]
 
 
+def code_version() -> str:
+    """A digest of the fact classes and the generator: a pickle made by other code (a fact gained a field) is not
+    reused — unpickling it would build facts missing that field."""
+    digest = hashlib.sha256()
+    for module in (ledger.facts, benchmarks.population):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cached_population(size: int, seed: int, cache_dir: Path | None) -> tuple[list[LicenceRecord], bool]:
     """The population, from the cache when present (returns whether it came from the cache)."""
-    path = (cache_dir / f"population-seed{seed}-{size}.pickle") if cache_dir else None
+    name = f"population-seed{seed}-{size}-{code_version()}.pickle"
+    path = (cache_dir / name) if cache_dir else None
     if path is not None and path.exists():
         with path.open("rb") as f:
             return pickle.load(f), True

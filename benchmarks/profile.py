@@ -1,15 +1,17 @@
 """Profile one measured path with pyinstrument and print where the time goes.
 
-    python benchmarks/profile.py rebuild|asof|import|record [--licences 5000] [--url …]
+    python benchmarks/profile.py rebuild|asof|http|import|record|record_batch [--licences 5000] [--url …] [--out F]
 
 A small population is bulk-imported into a schema of its own (dropped afterwards); the chosen path runs under
-the profiler. The findings are summarised in docs/performance.md.
+the profiler (`http` profiles the balance route's own work, without the server: read, fold, lean answer). The
+findings are summarised in docs/performance.md, which includes the files of benchmarks/results/profiles/.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -17,8 +19,9 @@ if __package__ in (None, ""):
 
 from pyinstrument import Profiler
 
+from api.http.balance_answer import balance_answer
 from benchmarks.harness import DEFAULT_URL, drop_schema, with_schema
-from benchmarks.measures_store import group_commit
+from benchmarks.measures_store import _letter, group_commit
 from benchmarks.population_cache import generate
 from ledger.application import PointsLedger
 from ledger.bulk_import import BulkImporter
@@ -29,9 +32,10 @@ from projections.read_model import BalanceReadModel
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", choices=("rebuild", "asof", "import", "record"))
+    parser.add_argument("path", choices=("rebuild", "asof", "http", "import", "record", "record_batch"))
     parser.add_argument("--licences", type=int, default=5_000)
     parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--out", type=Path, default=None, help="write the profile there instead of stdout")
     args = parser.parse_args()
     records = generate(args.licences, seed=1)
     schema = f"bench_profile_{args.path}"
@@ -46,24 +50,29 @@ def main() -> int:
         if args.path == "rebuild":
             profiler.start()
             BalanceReadModel(ledger).rebuild()
-        elif args.path == "asof":
-            from datetime import date
-
+        elif args.path in ("asof", "http"):
             profiler.start()
             for number in numbers[:2_000]:
-                balance_as_of(ledger.get_record(number), date(2024, 12, 31))
+                balance = balance_as_of(ledger.get_record(number), date(2024, 12, 31))
+                if args.path == "http":
+                    balance_answer(balance, explain=False)
         elif args.path == "record":
-            from benchmarks.measures_store import _letter
-
             profiler.start()
             for i, number in enumerate(numbers[:1_000]):
                 ledger.record(number, _letter(i, "profile"))
-            group_commit(ledger, numbers[1_000:2_000])
+        elif args.path == "record_batch":
+            profiler.start()
+            group_commit(ledger, numbers[:4_000], per_save=1_000)
         profiler.stop()
     finally:
         ledger.close()
         drop_schema(args.url, schema)
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    text = profiler.output_text(unicode=True, color=False, show_all=False)
+    if args.out is None:
+        print(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
     return 0
 
 

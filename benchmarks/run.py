@@ -1,17 +1,23 @@
 """Run every benchmark at one scale and print, for each measure, the project's figure, the baseline's and the ratio.
 
-    python benchmarks/run.py --scale 100k [--url postgresql://postgres@127.0.0.1:5432/test] [--seed 1]
+    python benchmarks/run.py --scale 100k [--url postgresql://postgres@127.0.0.1:5432/test] [--seed 1] [--json FILE]
 
 The run creates its own PostgreSQL schema (dropped at the end unless --keep-schema), generates (or reads from
 the cache) the synthetic population, and measures, each against a baseline taken in the same run:
 bulk import vs COPY, one recorded fact vs the library's plain save, one as-of balance vs a raw fetch, the API
 over HTTP vs a bare FastAPI endpoint, the read model rebuild and all balances on a day vs a raw scan, and the
 reconciliation of an extract. See docs/performance.md.
+
+`--json FILE` writes one object per measure under fixed keys (`JSON_KEYS`), each with `value`, `unit`,
+`baseline`, `ratio`, `target` and `met` (plus `p99_ms` where there is latency, `extrapolated_1m_s` for the
+reconciliation, and the measure's details); `benchmarks/render_performance.py` turns such files into
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -38,7 +44,9 @@ from benchmarks.population_cache import cached_population, default_cache_dir
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
-MEASURES = ("import", "record", "asof", "http", "national", "reconcile")
+MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile")
+# The fixed keys of `--json` (`national` runs the rebuild, all balances on a day and the catch-up).
+JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "catch_up")
 CALIBRATION_SAMPLE = 20_000
 
 
@@ -53,6 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where generated populations are kept ('' to disable)")
     parser.add_argument("--http-seconds", type=float, default=15.0, help="duration of each HTTP load run")
     parser.add_argument("--keep-schema", action="store_true", help="leave the benchmark schema in place")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     return parser.parse_args(argv)
 
 
@@ -91,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
                 return True
             return False
 
-        if step("import") or only & {"record", "asof", "http", "national", "reconcile"}:
+        if step("import") or only & set(MEASURES):
             measures.append(measures_store.bulk_import(ledger, records, args.url, schema))
         if step("record"):
             measures.append(measures_store.record_one_fact(ledger, env, records))
+        if step("record_batch"):
+            measures.append(measures_http.record_batch_over_http(url, records))
         if step("national"):
             measures.extend(measures_read.national(ledger))
             measures.append(measures_read.catch_up(ledger, records))
@@ -108,9 +119,23 @@ def main(argv: list[str] | None = None) -> int:
         ledger.close()
         if not args.keep_schema:
             drop_schema(args.url, schema)
-    print_report(console, measures, f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
-                                    f"total {time.perf_counter() - started:.0f} s")
+    title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
+             f"total {time.perf_counter() - started:.0f} s")
+    print_report(console, measures, title)
+    if args.json is not None:
+        write_json(args.json, measures, {"scale": args.scale, "licences": len(records), "events": events,
+                                         "seed": args.seed, "machine": machine_description(), "title": title})
     return 0
+
+
+def write_json(path: Path, measures: list[Measure], run: dict[str, object]) -> None:
+    """One object per measure under its fixed key, and `run` (scale, population, machine) under `_run`."""
+    results: dict[str, object] = {"_run": {**run, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}}
+    for measure in measures:
+        if measure.key not in JSON_KEYS:
+            raise ValueError(f"measure {measure.name!r} has no fixed JSON key")
+        results[measure.key] = measure.as_json()
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

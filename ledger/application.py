@@ -66,7 +66,8 @@ def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """The answer to a write: the fact's id, the stream's version after it, and whether it was new."""
+    """The answer to a write: the fact's id, the stream version it was recorded at, and whether it was new
+    (a retried write answers the original fact's version, whatever was recorded after it)."""
 
     licence_number: str
     fact_id: str
@@ -78,6 +79,17 @@ class PointsLedger(Application[UUID]):
     """The ledger of licences. Construct it with an explicit env (see `ledger.storage.storage_env`)."""
 
     name = "PointsLedger"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass (e.g. the service's `ObservedLedger`) is the same ledger: same name, so the same tables.
+
+        The library names an application after its class, and on PostgreSQL the events table after the name:
+        without this a subclass would read and write `observedledger_events`, an empty ledger of its own.
+        """
+        explicit = "name" in cls.__dict__
+        super().__init_subclass__(**kwargs)
+        if not explicit:
+            cls.name = PointsLedger.name
 
     def __init__(self, env: dict[str, str] | None = None, *, record_cache_size: int = 4096,
                  licence_cache_size: int = 4096) -> None:
@@ -111,14 +123,14 @@ class PointsLedger(Application[UUID]):
                 existing.first_event.evidence_ref == licence.evidence_ref
                 and content_of(existing.licence_fact()) == content_of(licence)
             ):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number)
         try:
             self.save(aggregate)
         except IntegrityError:
             existing = self.repository.get(aggregate.id, projector_func=replay)
             if content_of(existing.licence_fact()) == content_of(licence):
-                return Recorded(existing.licence_number, existing.first_event.fact_id, existing.version, False)
+                return Recorded(existing.licence_number, existing.first_event.fact_id, 1, False)
             raise LicenceAlreadyExists(licence.licence_number) from None
         return Recorded(aggregate.licence_number, licence.fact_id, aggregate.version, True)
 
@@ -345,7 +357,14 @@ class VersionedRecords:
 
 
 def _recorded(aggregate: Licence, fact_id: str, created: bool) -> Recorded:
-    return Recorded(aggregate.licence_number, fact_id, aggregate.version, created)
+    """A new fact is the stream's last event; a retried one answers the version it was first recorded at."""
+    version = aggregate.version if created else version_of_fact(aggregate, fact_id)
+    return Recorded(aggregate.licence_number, fact_id, version, created)
+
+
+def version_of_fact(aggregate: Licence, fact_id: str) -> int:
+    """The stream version of a recorded fact (the licence is version 1, its n-th fact version n + 1)."""
+    return next(fact.seq for fact in aggregate.facts() if fact.fact_id == fact_id) + 1
 
 
 def record_from_events(events: Sequence[Any]) -> LicenceRecord:

@@ -1,10 +1,13 @@
 """Bulk import: backfill a national history into the ledger, in the library's own storage format.
 
 Recording forty million licences one `PointsLedger.record` at a time would take days (one load and one locked
-transaction per fact). This path builds each licence's events with the same `Licence` aggregate (so the same
-shape checks: an invalid licence is rejected whole and nothing of it is written), turns them into stored events
-with the application's own mapper, and writes many licences per transaction. The normal repository reads them
-back like any other stream.
+transaction per fact). This path decides each licence's facts with the `Licence` aggregate's own checks
+(`already_recorded`: an invalid licence is rejected whole and nothing of it is written) and turns them into the
+aggregate's events' fields (`event_of`), then straight into the stored rows the application's mapper would
+write — the same topics, the same field order, the same transcoder, so the same bytes (tests/bulk: byte for
+byte) — without building an aggregate and its event objects (their per-event bookkeeping was half of the
+import's time; `ledger/bulk_rows.py`, docs/decisions/0053-bulk-rows.md). Many licences are written per
+transaction. The normal repository reads them back like any other stream.
 
 - **Recording time is kept.** Each event's timestamp is the fact's `recorded_at` (when the national file learnt
   it), not the time of the import: "known at" questions about the past keep their answers after a backfill.
@@ -31,21 +34,15 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
+from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rejection
 from ledger.chain_store import write_chain
-from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
+from ledger.errors import LedgerError
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
 
+__all__ = ["BulkImporter", "ImportReport", "Rejected", "licence_events", "licence_rows", "rejection"]
+
 DEFAULT_BATCH_SIZE = 2_000  # licences per transaction (~15 k events with the synthetic population)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A licence of the input that was not written: which one, which field, why."""
-
-    licence_number: str
-    field: str
-    reason: str
 
 
 @dataclass(slots=True)
@@ -78,65 +75,83 @@ def licence_events(record: LicenceRecord) -> list[Any]:
     return events
 
 
-def rejection(licence_number: str, error: LedgerError) -> Rejected:
-    """Why a licence was not written, naming the field as the API would."""
-    if isinstance(error, InvalidFact):
-        return Rejected(licence_number, error.field, error.reason)
-    if isinstance(error, EvidenceConflict):
-        return Rejected(licence_number, "evidence_ref", str(error))
-    return Rejected(licence_number, "licence", str(error))
-
-
 class BulkImporter:
     """Writes licence records into `ledger`'s store in batches of `batch_size` licences (one transaction each)."""
 
-    def __init__(self, ledger: PointsLedger, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, ledger: PointsLedger, batch_size: int = DEFAULT_BATCH_SIZE, workers: int = 1) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.ledger = ledger
         self.batch_size = batch_size
+        self.workers = workers
         recorder: Any = ledger.recorder
         self._postgres = isinstance(recorder, PostgresApplicationRecorder)
 
     def run(
         self, records: Iterable[LicenceRecord], on_batch: Callable[[ImportReport], None] | None = None
     ) -> ImportReport:
-        """Import every record; `on_batch` is called with the running report after each committed batch."""
+        """Import every record; `on_batch` is called with the running report after each committed batch.
+
+        With `workers` > 1 and records in a sequence (a list), rows are built in that many forked processes
+        (`ledger.bulk_rows.RowBuilder`); otherwise in this one. The result is the same.
+        """
+        shared = records if isinstance(records, Sequence) and self._direct() else None
+        builder = RowBuilder(shared, self.ledger.mapper.transcoder.encode, self.workers)
         report = ImportReport()
-        iterator = iter(records)
-        while batch := list(islice(iterator, self.batch_size)):
-            self._import_batch(batch, report)
-            report.batches += 1
-            if on_batch is not None:
-                on_batch(report)
+        iterator = enumerate(records)
+        try:
+            while batch := list(islice(iterator, self.batch_size)):
+                self._import_batch(batch, report, builder)
+                report.batches += 1
+                if on_batch is not None:
+                    on_batch(report)
+        finally:
+            builder.close()
         return report
+
+    def _direct(self) -> bool:
+        """Whether rows can be built directly: the mapper only transcodes (no compression, no cipher)."""
+        return self.ledger.mapper.cipher is None and self.ledger.mapper.compressor is None
 
     # -- one batch ---------------------------------------------------------------------------------------
 
-    def _import_batch(self, batch: Sequence[LicenceRecord], report: ImportReport) -> None:
-        unique: dict[UUID, LicenceRecord] = {}
-        for record in batch:
+    def _import_batch(self, batch: Sequence[tuple[int, LicenceRecord]], report: ImportReport,
+                      builder: RowBuilder) -> None:
+        unique: dict[UUID, tuple[int, LicenceRecord]] = {}
+        for index, record in batch:
             stream = licence_id(record.licence.licence_number)
             if stream in unique:
                 report.rejected.append(Rejected(record.licence.licence_number, "licence_number",
                                                 "appears twice in the same batch; the first one was kept"))
                 continue
-            unique[stream] = record
+            unique[stream] = (index, record)
         present = self._existing(list(unique))
-        stored: dict[UUID, list[StoredEvent]] = {}
-        for stream, record in unique.items():
-            if stream in present:
-                continue
-            try:
-                events = licence_events(record)
-            except LedgerError as error:
-                report.rejected.append(rejection(record.licence.licence_number, error))
-                continue
-            stored[stream] = [self.ledger.mapper.to_stored_event(event) for event in events]
+        wanted = [(stream, index, record) for stream, (index, record) in unique.items() if stream not in present]
+        stored: dict[UUID, list[Row]] = {}
+        for (stream, _, _), built in zip(wanted, self._build(wanted, builder), strict=True):
+            if isinstance(built, Rejected):
+                report.rejected.append(built)
+            else:
+                stored[stream] = built
         written = self._write(stored)
         report.licences_present += len(present) + (len(stored) - len(written))
         report.licences_written += len(written)
         report.events_written += sum(len(stored[s]) for s in written)
+
+    def _build(self, wanted: list[tuple[UUID, int, LicenceRecord]], builder: RowBuilder) -> list[Built]:
+        """Each record's stored rows or refusal: built directly, or through the aggregate and the mapper when
+        the mapper also compresses or encrypts (the direct path only transcodes)."""
+        if self._direct():
+            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted])
+        return [self._through_mapper(record) for _, _, record in wanted]
+
+    def _through_mapper(self, record: LicenceRecord) -> Built:
+        try:
+            events = licence_events(record)
+        except LedgerError as error:
+            return rejection(record.licence.licence_number, error)
+        stored = [self.ledger.mapper.to_stored_event(event) for event in events]
+        return [(UUID(str(e.originator_id)), e.originator_version, e.topic, e.state) for e in stored]
 
     def _existing(self, streams: list[UUID]) -> set[UUID]:
         """The streams of `streams` that already have at least one event."""
@@ -148,13 +163,12 @@ class BulkImporter:
                 return _existing_postgres(curs, recorder, streams)
         return {s for s in streams if self.ledger.recorder.select_events(s, desc=True, limit=1)}
 
-    def _write(self, stored: dict[UUID, list[StoredEvent]]) -> list[UUID]:
+    def _write(self, stored: dict[UUID, list[Row]]) -> list[UUID]:
         """Write the streams not present yet (checked again under the lock); returns the streams written."""
         if not stored:
             return []
         if not self._postgres:
-            rows = [event for events in stored.values() for event in events]
-            self.ledger.recorder.insert_events(rows)
+            self.ledger.recorder.insert_events([StoredEvent(*row) for rows in stored.values() for row in rows])
             return list(stored)
         return _copy_postgres(self.ledger.recorder, stored)
 
@@ -174,7 +188,7 @@ def _existing_postgres(curs: Any, recorder: Any, streams: list[UUID]) -> set[UUI
     return {UUID(str(row["id"])) for row in curs.fetchall()}
 
 
-def _copy_postgres(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list[UUID]:
+def _copy_postgres(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
     """One transaction: the recorder's lock and notify, a last existence check, then COPY."""
     with recorder.datastore.transaction(commit=True) as curs:
         for statement in recorder.lock_table_statements:
@@ -190,14 +204,14 @@ def _copy_postgres(recorder: Any, stored: dict[UUID, list[StoredEvent]]) -> list
         ).format(_table(recorder))
         with curs.copy(copy_statement) as copy:
             copy.set_types([id_type, "int8", "text", "bytea"])
+            write = copy.write_row
             for stream in streams:
-                for event in stored[stream]:
-                    copy.write_row(_row(event, id_type))
+                if id_type == "uuid":
+                    for row in stored[stream]:
+                        write(row)
+                else:
+                    for originator, version, topic, state in stored[stream]:
+                        write((str(originator), version, topic, state))
         # The hash chain of the copied events, in the same transaction (ledger/chain_store.py).
-        write_chain(curs, recorder, [event for stream in streams for event in stored[stream]])
+        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
     return streams
-
-
-def _row(event: StoredEvent, id_type: str) -> tuple[Any, int, str, bytes]:
-    originator = event.originator_id if id_type == "uuid" else str(event.originator_id)
-    return originator, event.originator_version, event.topic, event.state

@@ -24,6 +24,15 @@ class LicenceNotFound(LedgerError):
         self.licence_number = licence_number
 
 
+class LicenceNotYetRecorded(LedgerError):
+    """Asked "as known at" a moment before the licence itself was recorded: the ledger did not know it then."""
+
+    def __init__(self, licence_number: str, known_at: str, recorded_at: str) -> None:
+        super().__init__(f"known_at {known_at} is before licence {licence_number!r} was recorded ({recorded_at}): "
+                         "the ledger did not know it then")
+        self.licence_number = licence_number
+
+
 class LicenceAlreadyExists(LedgerError):
     """A licence number can be created once; its later facts are new events on the same stream."""
 

@@ -18,24 +18,22 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
-from ledger.facts import (
-    LegalFact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    Speeding,
-    StageCompleted,
-)
-from ledger.values import LetterCode, OffenceClass, StageCase, Training
+from ledger import kinds
+from ledger.declaration import fact_content
+from ledger.facts import LegalFact, LicenceObtained
+
+
+def _as_fact(event: Any, seq: int) -> Any:
+    """The fact an event records, read through its kind's declaration (`ledger.declaration.fact_content`)."""
+    kind = kinds.BY_TOPIC[type(event).TOPIC]
+    return kind.fact(fact_id=event.fact_id, recorded_at=event.timestamp, recorded_by=event.recorded_by,
+                     evidence_ref=event.evidence_ref, seq=seq, **fact_content(kind.fact, vars(event)))
 
 
 class LicenceWasObtained(Aggregate.Created):
     """The stream's first event: the licence, its number and the date it was obtained (R223-1)."""
 
-    TOPIC = "points-ledger:LicenceObtained"
+    TOPIC = kinds.LICENCE.topic
 
     fact_id: str
     licence_number: str
@@ -50,12 +48,8 @@ class LicenceWasObtained(Aggregate.Created):
         aggregate._obtained = self
 
     def as_fact(self, seq: int = 0) -> LicenceObtained:
-        return LicenceObtained(
-            fact_id=self.fact_id, recorded_at=self.timestamp, recorded_by=self.recorded_by,
-            evidence_ref=self.evidence_ref, seq=seq, licence_number=self.licence_number,
-            obtained_on=self.obtained_on, training=Training(self.training),
-            complementary_training_on=self.complementary_training_on,
-        )
+        fact: LicenceObtained = _as_fact(self, seq)
+        return fact
 
 
 class LicenceFactRecorded(Aggregate.Event):
@@ -71,17 +65,14 @@ class LicenceFactRecorded(Aggregate.Event):
         aggregate.recorded.append(self)
 
     def as_fact(self, seq: int = 0) -> LegalFact:
-        raise NotImplementedError
-
-    def _common(self, seq: int) -> dict[str, Any]:
-        return {"fact_id": self.fact_id, "recorded_at": self.timestamp, "recorded_by": self.recorded_by,
-                "evidence_ref": self.evidence_ref, "seq": seq}
+        fact: LegalFact = _as_fact(self, seq)
+        return fact
 
 
 class OffenceWasEstablished(LicenceFactRecorded):
     """An offence whose réalité is established (L223-1): `established_on` is the date de valeur."""
 
-    TOPIC = "points-ledger:OffenceEstablished"
+    TOPIC = kinds.OFFENCE.topic
     class_version = 2
 
     committed_on: date
@@ -102,22 +93,11 @@ class OffenceWasEstablished(LicenceFactRecorded):
         """Offences recorded before the national file's registration date existed: registered on their DV."""
         state.setdefault("registered_on", None)
 
-    def as_fact(self, seq: int = 0) -> OffenceEstablished:
-        speeding = None
-        if self.speeding_limit_kmh is not None and self.speeding_excess_kmh is not None:
-            speeding = Speeding(self.speeding_limit_kmh, self.speeding_excess_kmh)
-        return OffenceEstablished(
-            **self._common(seq), committed_on=self.committed_on, established_on=self.established_on,
-            points=self.points, offence_class=OffenceClass(self.offence_class) if self.offence_class else None,
-            speeding=speeding, interception=self.interception, description=self.description, natinf=self.natinf,
-            established_by=self.established_by, offence_kind=self.offence_kind, registered_on=self.registered_on,
-        )
-
 
 class StageWasCompleted(LicenceFactRecorded):
     """A stage de sensibilisation attended in full (R223-5, R223-8 I); evidence_ref is the attestation."""
 
-    TOPIC = "points-ledger:StageCompleted"
+    TOPIC = kinds.STAGE.topic
 
     first_day: date
     last_day: date
@@ -125,76 +105,55 @@ class StageWasCompleted(LicenceFactRecorded):
     agrement: str | None
     place: str | None
 
-    def as_fact(self, seq: int = 0) -> StageCompleted:
-        return StageCompleted(**self._common(seq), first_day=self.first_day, last_day=self.last_day,
-                              case=StageCase(self.case), agrement=self.agrement, place=self.place)
-
 
 class LetterWasNotified(LicenceFactRecorded):
     """A letter 47/48/48M/48N/48SI received or first presented on `notified_on` (rules.md §6)."""
 
-    TOPIC = "points-ledger:LetterNotified"
+    TOPIC = kinds.LETTER.topic
 
     code: str
     notified_on: date
-
-    def as_fact(self, seq: int = 0) -> LetterNotified:
-        return LetterNotified(**self._common(seq), code=LetterCode(self.code), notified_on=self.notified_on)
 
 
 class OffenceWasAnnulled(LicenceFactRecorded):
     """A withdrawal annulled from the start (réclamation admitted, acquittal, judge's annulment)."""
 
-    TOPIC = "points-ledger:OffenceAnnulled"
+    TOPIC = kinds.ANNULMENT.topic
 
     offence_id: str
     decided_on: date
-
-    def as_fact(self, seq: int = 0) -> OffenceAnnulled:
-        return OffenceAnnulled(**self._common(seq), offence_id=self.offence_id, decided_on=self.decided_on)
 
 
 class LicenceWasSurrendered(LicenceFactRecorded):
     """The licence handed to the préfet after a 48SI (L223-5 I)."""
 
-    TOPIC = "points-ledger:LicenceSurrendered"
+    TOPIC = kinds.SURRENDER.topic
 
     surrendered_on: date
-
-    def as_fact(self, seq: int = 0) -> LicenceSurrendered:
-        return LicenceSurrendered(**self._common(seq), surrendered_on=self.surrendered_on)
 
 
 class LicenceWasReissued(LicenceFactRecorded):
     """A new licence obtained after an invalidation (L223-5 II): probationary again."""
 
-    TOPIC = "points-ledger:LicenceReissued"
+    TOPIC = kinds.REISSUE.topic
 
     obtained_on: date
     training: str
 
-    def as_fact(self, seq: int = 0) -> LicenceReissued:
-        return LicenceReissued(**self._common(seq), obtained_on=self.obtained_on, training=Training(self.training))
 
-
-FACT_EVENTS: dict[str, type[LicenceFactRecorded]] = {
+# Every event class by its topic (the licence's first, then each fact kind's), and the kind names the audit
+# trail shows: both read from the declarations, so a kind without its event class fails at import.
+EVENT_CLASSES: dict[str, type[Any]] = {
     cls.TOPIC: cls
-    for cls in (OffenceWasEstablished, StageWasCompleted, LetterWasNotified, OffenceWasAnnulled,
-                LicenceWasSurrendered, LicenceWasReissued)
+    for cls in (LicenceWasObtained, OffenceWasEstablished, StageWasCompleted, LetterWasNotified,
+                OffenceWasAnnulled, LicenceWasSurrendered, LicenceWasReissued)
 }
-EVENT_TYPES: dict[str, str] = {
-    LicenceWasObtained.TOPIC: "licence",
-    OffenceWasEstablished.TOPIC: "offence",
-    StageWasCompleted.TOPIC: "stage",
-    LetterWasNotified.TOPIC: "letter",
-    OffenceWasAnnulled.TOPIC: "annulment",
-    LicenceWasSurrendered.TOPIC: "surrender",
-    LicenceWasReissued.TOPIC: "reissue",
-}
+FACT_EVENTS: dict[str, type[LicenceFactRecorded]] = {kind.topic: EVENT_CLASSES[kind.topic] for kind in kinds.FACT_KINDS}
+EVENT_TYPES: dict[str, str] = {kind.topic: kind.name for kind in kinds.ALL_KINDS}
 
 # The library registers an explicit TOPIC only for events nested in an aggregate class that has a TOPIC itself,
 # and otherwise learns a topic when it first writes an event of that class: a process that only reads (an export,
 # a second `demo`, the API after a restart) could not decode the stream. Register every topic at import.
-_EVENT_CLASSES: tuple[type[Any], ...] = (LicenceWasObtained, LicenceFactRecorded, *FACT_EVENTS.values())
-for _event_class in _EVENT_CLASSES:
-    register_topic(_event_class.TOPIC, _event_class)
+_REGISTERED: dict[str, type[Any]] = {LicenceFactRecorded.TOPIC: LicenceFactRecorded, **EVENT_CLASSES}
+for _topic, _event_class in _REGISTERED.items():
+    register_topic(_topic, _event_class)

@@ -11,27 +11,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Annotated, TypedDict
 
-from ledger.values import LetterCode, OffenceClass, StageCase, Training
+from ledger.declaration import Spec
+from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, OffenceClass, StageCase, Training
+
+# Texts that name a thing (an id, an agrément, a licence number): short, on one line.
+FACT_ID_PATTERN = r"[A-Za-z0-9._:-]+"
+# ASCII letters and digits, with spaces, dots, hyphens or underscores inside (ledger/values.py says why).
+LICENCE_NUMBER_PATTERN = LICENCE_NUMBER_CHARSET
 
 
 @dataclass(frozen=True, slots=True)
 class Speeding:
     """A speeding offence as measured: the limit and the excess over it (vitesse retenue), in km/h."""
 
-    limit_kmh: int
-    excess_kmh: int
+    limit_kmh: Annotated[int, Spec("vitesse maximale autorisée", ge=1, le=200, unit="km/h")]
+    excess_kmh: Annotated[int, Spec("excès de vitesse retenu", ge=1, le=300, unit="km/h")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fact:
     """What every fact carries besides its legal content."""
 
-    fact_id: str
+    fact_id: Annotated[str, Spec("identifiant du fait", json="id", min_length=1, max_length=64,
+                                 pattern=FACT_ID_PATTERN)]
     recorded_at: datetime
-    recorded_by: str = "unknown"
-    evidence_ref: str = ""
+    recorded_by: Annotated[str, Spec("enregistré par", min_length=1)] = "unknown"
+    evidence_ref: Annotated[str, Spec("référence de la pièce justificative")] = ""
     seq: int = 0  # recording order within the licence's stream (ties of recorded_at)
 
     @property
@@ -53,10 +60,12 @@ class Recording(TypedDict):
 class LicenceObtained(Fact):
     """The first licence (R223-1): its date fixes the capital and the probation regime."""
 
-    licence_number: str
-    obtained_on: date
-    training: Training = Training.TRADITIONAL
-    complementary_training_on: date | None = None
+    licence_number: Annotated[str, Spec("numéro du permis", json="number", min_length=1, max_length=64,
+                                        pattern=LICENCE_NUMBER_PATTERN,
+                                        description="The licence number (no slash, no surrounding spaces).")]
+    obtained_on: Annotated[date, Spec("date d'obtention du permis")]
+    training: Annotated[Training, Spec("formation (traditionnelle ou AAC)")] = Training.TRADITIONAL
+    complementary_training_on: Annotated[date | None, Spec("date de la formation complémentaire")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,64 +78,71 @@ class OffenceEstablished(Fact):
     administrative reading takes it where the legal one takes the DV (docs/law.md, A.22).
     """
 
-    committed_on: date
-    established_on: date
-    points: int | None = None
-    offence_class: OffenceClass | None = None
-    speeding: Speeding | None = None
-    interception: str | None = None
-    description: str = ""
-    natinf: str | None = None
-    established_by: str | None = None
-    offence_kind: str | None = None
-    registered_on: date | None = None  # the national file's registration (letter 48); None: the DV (A.22)
+    committed_on: Annotated[date, Spec("date de l'infraction")]
+    established_on: Annotated[date, Spec("date de valeur", description=(
+        "Date de valeur: fine paid, titre exécutoire, composition pénale executed, conviction final."))]
+    points: Annotated[int | None, Spec("points retirés", ge=0, le=6, article="L223-2")] = None
+    offence_class: Annotated[OffenceClass | None, Spec("classe de l'infraction", json="class")] = None
+    speeding: Annotated[Speeding | None, Spec("excès de vitesse")] = None
+    interception: Annotated[str | None, Spec("interception", min_length=1, max_length=100)] = None
+    description: Annotated[str, Spec("description", max_length=500)] = ""
+    natinf: Annotated[str | None, Spec("code NATINF", max_length=20)] = None
+    established_by: Annotated[str | None, Spec("mode d'établissement de la réalité de l'infraction",
+                                               max_length=50)] = None
+    offence_kind: Annotated[str | None, Spec("nature de l'infraction (barème)", json="kind", min_length=1,
+                                             max_length=64)] = None
+    registered_on: Annotated[date | None, Spec("date d'enregistrement au fichier national", description=(
+        "Day the national file (FNPC) registered the withdrawal (date of its letter 48), on or after "
+        "established_on; default established_on. Read by the administrative mode only (docs/law.md, A.22)."
+    ))] = None  # None: the date de valeur (A.22)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageCompleted(Fact):
     """A two-day stage de sensibilisation (R223-5); it takes effect the day after its last day (R223-8 III)."""
 
-    first_day: date
-    last_day: date
-    case: StageCase = StageCase.VOLUNTARY
-    agrement: str | None = None
-    place: str | None = None
+    first_day: Annotated[date, Spec("premier jour du stage")]
+    last_day: Annotated[date, Spec("dernier jour du stage")]
+    case: Annotated[StageCase, Spec("cas du stage (volontaire ou obligatoire)")] = StageCase.VOLUNTARY
+    agrement: Annotated[str | None, Spec("agrément de l'organisateur", min_length=1, max_length=64)] = None
+    place: Annotated[str | None, Spec("lieu du stage")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LetterNotified(Fact):
     """A letter of the ministry received (or first presented) on `notified_on` (rules.md §6)."""
 
-    code: LetterCode
-    notified_on: date
+    code: Annotated[LetterCode, Spec("lettre")]
+    notified_on: Annotated[date, Spec("date de notification")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OffenceAnnulled(Fact):
     """A withdrawal annulled (réclamation, acquittal, judge): void from the start (rules.md §9.2)."""
 
-    offence_id: str
-    decided_on: date
+    offence_id: Annotated[str, Spec("infraction annulée", json="offence", min_length=1, max_length=64)]
+    decided_on: Annotated[date, Spec("date de la décision")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LicenceSurrendered(Fact):
     """The licence handed to the préfet after a 48SI (L223-5): starts the waiting period."""
 
-    surrendered_on: date
+    surrendered_on: Annotated[date, Spec("date de restitution du permis", json="on")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LicenceReissued(Fact):
     """A new licence obtained after an invalidation: probationary again (L223-1, L223-5)."""
 
-    obtained_on: date
-    training: Training = Training.TRADITIONAL
+    obtained_on: Annotated[date, Spec("date d'obtention du nouveau permis")]
+    training: Annotated[Training, Spec("formation (traditionnelle ou AAC)")] = Training.TRADITIONAL
 
 
 LegalFact = (
     OffenceEstablished | StageCompleted | LetterNotified | OffenceAnnulled | LicenceSurrendered | LicenceReissued
 )
+AnyFact = LicenceObtained | LegalFact  # every kind of fact, the licence included
 
 
 @dataclass(frozen=True, slots=True)

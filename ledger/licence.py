@@ -8,7 +8,6 @@ so the stream stays exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -16,17 +15,10 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from ledger import kinds
+from ledger.declaration import stored_state
 from ledger.errors import EvidenceConflict, InvalidFact
-from ledger.events import (
-    LetterWasNotified,
-    LicenceFactRecorded,
-    LicenceWasObtained,
-    LicenceWasReissued,
-    LicenceWasSurrendered,
-    OffenceWasAnnulled,
-    OffenceWasEstablished,
-    StageWasCompleted,
-)
+from ledger.events import EVENT_CLASSES, LicenceFactRecorded, LicenceWasObtained
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.validation import check_fact, check_licence, check_text
 
@@ -48,6 +40,56 @@ def content_of(fact: LegalFact | LicenceObtained) -> dict[str, Any]:
     return {k: v for k, v in asdict(fact).items() if k not in CONTENT_EXCLUDED}
 
 
+def check_new_licence(licence: LicenceObtained) -> None:
+    """What opening a licence's stream requires: its shape, who records it and on which evidence."""
+    check_licence(licence)
+    check_text("recorded_by", licence.recorded_by)
+    check_text("evidence_ref", licence.evidence_ref)
+
+
+def previous_recording(fact: LegalFact, existing: list[LegalFact]) -> str | None:
+    """The id of the fact already recorded on the same evidence with the same content (None: `fact` is new).
+
+    The same evidence for different content is an `EvidenceConflict`; a fact id already used, `InvalidFact`.
+    """
+    check_text("evidence_ref", fact.evidence_ref)
+    for other in existing:
+        if other.evidence_ref == fact.evidence_ref:
+            if type(other) is type(fact) and content_of(other) == content_of(fact):
+                return other.fact_id
+            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
+    if any(other.fact_id == fact.fact_id for other in existing):
+        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+    return None
+
+
+def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
+    """Check `fact` against the licence's recorded facts: the id of the fact already recorded on the same
+    evidence with the same content (nothing to write), or None (write it).
+
+    The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
+    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
+    """
+    previous = previous_recording(fact, existing)
+    if previous is not None:
+        return previous
+    check_fact(fact, licence, existing)
+    return None
+
+
+def licence_fields(licence: LicenceObtained) -> dict[str, Any]:
+    """The fields of the `LicenceWasObtained` event of `licence` (its declared stored form)."""
+    return {"fact_id": licence.fact_id, "recorded_by": licence.recorded_by, "evidence_ref": licence.evidence_ref,
+            **stored_state(licence), "licence_number": licence.licence_number.strip()}
+
+
+def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]]:
+    """The event class recording `fact` (its kind's) and its fields in the stored form (`stored_state`)."""
+    event_class = EVENT_CLASSES[kinds.kind_of(fact).topic]
+    return event_class, {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
+                         "evidence_ref": fact.evidence_ref, **stored_state(fact)}
+
+
 class Licence(Aggregate):
     """A driving licence's stream of facts, keyed by `licence_id(number)`."""
 
@@ -63,15 +105,8 @@ class Licence(Aggregate):
     @classmethod
     def obtain(cls, licence: LicenceObtained) -> Licence:
         """Open the stream of a licence after checking its shape (raises `InvalidFact`)."""
-        check_licence(licence)
-        check_text("recorded_by", licence.recorded_by)
-        check_text("evidence_ref", licence.evidence_ref)
-        return cls._create(
-            LicenceWasObtained, id=licence_id(licence.licence_number), fact_id=licence.fact_id,
-            licence_number=licence.licence_number.strip(), obtained_on=licence.obtained_on,
-            training=licence.training.value, complementary_training_on=licence.complementary_training_on,
-            recorded_by=licence.recorded_by, evidence_ref=licence.evidence_ref,
-        )
+        check_new_licence(licence)
+        return cls._create(LicenceWasObtained, id=licence_id(licence.licence_number), **licence_fields(licence))
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -104,43 +139,9 @@ class Licence(Aggregate):
         The same evidence reference with the same content returns the first fact's id and writes nothing;
         with different content it is an `EvidenceConflict`. Any other problem raises `InvalidFact`.
         """
-        check_text("evidence_ref", fact.evidence_ref)
-        existing = self.facts()
-        for other in existing:
-            if other.evidence_ref == fact.evidence_ref:
-                if type(other) is type(fact) and content_of(other) == content_of(fact):
-                    return other.fact_id, False
-                raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-        if any(other.fact_id == fact.fact_id for other in existing):
-            raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
-        check_fact(fact, self.licence_fact(), existing)
-        self._trigger_for(fact)
+        recorded = already_recorded(fact, self.licence_fact(), self.facts())
+        if recorded is not None:
+            return recorded, False
+        event_class, fields = event_of(fact)
+        self.trigger_event(event_class, **fields)
         return fact.fact_id, True
-
-    def _trigger_for(self, fact: LegalFact) -> None:
-        from ledger import facts as f
-
-        common: dict[str, Any] = {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
-                                  "evidence_ref": fact.evidence_ref}
-        trigger: Callable[..., None] = self.trigger_event
-        if isinstance(fact, f.OffenceEstablished):
-            trigger(OffenceWasEstablished, **common, committed_on=fact.committed_on,
-                    established_on=fact.established_on, points=fact.points,
-                    offence_class=fact.offence_class.value if fact.offence_class else None,
-                    speeding_limit_kmh=fact.speeding.limit_kmh if fact.speeding else None,
-                    speeding_excess_kmh=fact.speeding.excess_kmh if fact.speeding else None,
-                    interception=fact.interception, description=fact.description, natinf=fact.natinf,
-                    established_by=fact.established_by, offence_kind=fact.offence_kind,
-                    registered_on=fact.registered_on)
-        elif isinstance(fact, f.StageCompleted):
-            trigger(StageWasCompleted, **common, first_day=fact.first_day, last_day=fact.last_day,
-                    case=fact.case.value, agrement=fact.agrement, place=fact.place)
-        elif isinstance(fact, f.LetterNotified):
-            trigger(LetterWasNotified, **common, code=fact.code.value, notified_on=fact.notified_on)
-        elif isinstance(fact, f.OffenceAnnulled):
-            trigger(OffenceWasAnnulled, **common, offence_id=fact.offence_id, decided_on=fact.decided_on)
-        elif isinstance(fact, f.LicenceSurrendered):
-            trigger(LicenceWasSurrendered, **common, surrendered_on=fact.surrendered_on)
-        else:
-            trigger(LicenceWasReissued, **common, obtained_on=fact.obtained_on, training=fact.training.value)
-

@@ -15,13 +15,14 @@ docs/decisions/0051-fast-transcoder.md says why.
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
 _SCALARS = frozenset({str, int, bool, type(None)})
+_NATIVE_ZONES = (None, UTC)
 
 
 class _LibraryNumber(Exception):
@@ -41,17 +42,11 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-def _native(transcoding: Transcoding, value: Any) -> bool:
-    """Whether orjson writes `value` itself exactly as `transcoding.encode` would (ISO 8601, checked in the
-    tests): dates, and datetimes that are naive or in UTC; saves a Python call per value."""
-    kind = type(transcoding)
-    if kind is DateAsISO:
-        return True
-    return kind is DatetimeAsISO and value.tzinfo in (None, UTC)
-
-
 class FastJSONTranscoder(JSONTranscoder):
     """The library's JSON format, encoded and decoded by orjson where that gives the same result."""
+
+    _date_name: str | None = None
+    _datetime_name: str | None = None
 
     def encode(self, obj: Any) -> bytes:
         if type(obj) is dict:
@@ -69,28 +64,39 @@ class FastJSONTranscoder(JSONTranscoder):
         except (orjson.JSONDecodeError, _LibraryNumber):  # NaN, Infinity, any float: the library's parser
             return super().decode(data)
 
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        # Values orjson writes itself exactly as the registered transcoding would (ISO 8601, checked in the
+        # tests): dates, and datetimes naive or in UTC. Saves a Python call per value.
+        self._date_name = self._name_if(date, DateAsISO)
+        self._datetime_name = self._name_if(datetime, DatetimeAsISO)
+
+    def _name_if(self, kind: type, transcoding_class: type[Transcoding]) -> str | None:
+        transcoding = self.types.get(kind)
+        return transcoding.name if type(transcoding) is transcoding_class else None
+
     def _flat(self, obj: dict[Any, Any]) -> dict[str, Any] | None:
         """`obj` with each registered value replaced by the library's `{"_type_", "_data_"}` object, or None
-        when some value is not of the simple kinds whose orjson encoding is known to match `json`'s."""
+        when some value is not of the simple kinds whose orjson encoding is known to match `json`'s (a key that
+        is not a string makes orjson raise, and the library's encoder takes over)."""
         flat: dict[str, Any] = {}
-        types = self.types
+        date_name, datetime_name = self._date_name, self._datetime_name
         for key, value in obj.items():
-            if type(key) is not str:
-                return None
             kind = type(value)
             if kind in _SCALARS:
                 flat[key] = value
-                continue
-            transcoding = types.get(kind)
-            if transcoding is None:
-                return None
-            if _native(transcoding, value):
-                flat[key] = {"_type_": transcoding.name, "_data_": value}
-                continue
-            data = transcoding.encode(value)
-            if type(data) not in _SCALARS:
-                return None
-            flat[key] = {"_type_": transcoding.name, "_data_": data}
+            elif kind is date and date_name is not None:
+                flat[key] = {"_type_": date_name, "_data_": value}
+            elif kind is datetime and datetime_name is not None and value.tzinfo in _NATIVE_ZONES:
+                flat[key] = {"_type_": datetime_name, "_data_": value}
+            else:
+                transcoding = self.types.get(kind)
+                if transcoding is None:
+                    return None
+                data = transcoding.encode(value)
+                if type(data) not in _SCALARS:
+                    return None
+                flat[key] = {"_type_": transcoding.name, "_data_": data}
         return flat
 
     def _revive(self, obj: Any) -> Any:

@@ -9,51 +9,47 @@ One line per stored event, in application-sequence (commit) order:
 (dates tagged `date_iso`, the recording time tagged `datetime_iso`): self-describing, so the import rebuilds
 the same Python values, and independent of how the target store compresses or encrypts its rows.
 
-The import writes through the library's mapper and recorder, not through the aggregate: the events keep their
-recording times and versions exactly (re-running the commands would stamp new times). So it checks what the
-aggregate cannot: each line decodes to a known event with every field of the right type, a stream starts with
-its licence at version 1 and continues without gaps, and the stream id is the one derived from the licence
-number. Everything is checked before the first write. An event already in the store with identical content is
-skipped (re-importing a file writes nothing); a different event at an existing version is an error naming the
-line and the field.
+The import writes stored events, not commands: the events keep their recording times and versions exactly
+(re-running the commands would stamp new times). Each line is checked alone (`ledger.transfer_lines`: shape,
+types, codes), then in its stream: versions from 1 without gaps, the licence first, the stream id derived from
+the licence number, and the checks every other way in runs — the declared bounds of every field and the
+aggregate's own checks of a new licence or fact against the stream's earlier facts (`ledger.licence`): the
+import refuses what the API refuses. An event already in the store with identical content is skipped
+(re-importing a file writes nothing); a different event at an existing version is an error naming the line
+and the field.
+
+The file is streamed (memory bounded by `STREAMS_KEPT` streams and one batch of `WRITE_BATCH` events) and
+written in one transaction of the events table (`ledger.events_table.one_transaction`): a refused line rolls
+everything back, so an import is atomic per file, never a silently truncated stream.
 """
 
 from __future__ import annotations
 
 import json
-import types
-import typing
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
-from datetime import date, datetime
-from enum import StrEnum
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import Transcoder
 
+from ledger import kinds
 from ledger.application import PointsLedger
-from ledger.errors import InvalidFact
-from ledger.events import EVENT_TYPES, FACT_EVENTS, LicenceWasObtained
-from ledger.licence import Licence, licence_id
-from ledger.values import LetterCode, OffenceClass, StageCase, Training
+from ledger.declaration import stored_field
+from ledger.errors import EvidenceConflict, InvalidFact
+from ledger.events import LicenceWasObtained
+from ledger.events_table import Transaction, one_transaction
+from ledger.facts import LegalFact, LicenceObtained
+from ledger.licence import check_new_licence, licence_id, previous_recording
+from ledger.transfer_lines import InvalidLine, LineReader
+from ledger.validation import check_fact
 
-LINE_KEYS = ("originator_id", "originator_version", "topic", "state")
-EVENT_CLASSES: dict[str, type[Any]] = {LicenceWasObtained.TOPIC: LicenceWasObtained, **FACT_EVENTS}
-CODED_FIELDS: dict[str, type[StrEnum]] = {
-    "training": Training, "offence_class": OffenceClass, "case": StageCase, "code": LetterCode,
-}
-WRITE_BATCH = 1000
+__all__ = ["ImportReport", "InvalidLine", "export_events", "export_lines", "import_lines"]
 
-
-class InvalidLine(InvalidFact):
-    """A line of an import that cannot be written: names the line, the field and the reason."""
-
-    def __init__(self, line: int, field: str, reason: str) -> None:
-        super().__init__(field, reason)
-        self.line = line
-        self.args = (f"line {line}: {field}: {reason}",)
+WRITE_BATCH = 1000  # events per insert
+STREAMS_KEPT = 10_000  # streams whose events are kept in memory; others are read again from the transaction
+PROGRESS_EVERY = 1000  # lines between two progress reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +66,7 @@ class ImportReport:
 
 
 def event_line(event: Any, transcoder: Transcoder) -> str:
-    """One event as a JSON line (the inverse of `_Reader.event`)."""
+    """One event as a JSON line (the inverse of `LineReader.event`)."""
     state = dict(vars(event))
     originator_id = state.pop("originator_id")
     version = state.pop("originator_version")
@@ -101,87 +97,6 @@ def export_events(ledger: PointsLedger, out: TextIO) -> int:
 # -- import -----------------------------------------------------------------------------------------------
 
 
-def _matches(value: Any, hint: Any) -> bool:
-    """Does a decoded value have the type its event field declares? (bool is not an int; datetime not a date)"""
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return any(_matches(value, member) for member in typing.get_args(hint))
-    if hint is type(None):
-        return value is None
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is date:
-        return isinstance(value, date) and not isinstance(value, datetime)
-    if hint is datetime:
-        return isinstance(value, datetime) and value.tzinfo is not None
-    return isinstance(hint, type) and isinstance(value, hint)
-
-
-def _state_fields(cls: type[Any]) -> dict[str, Any]:
-    """The fields an event of `cls` stores (its dataclass fields but the stream id and version) and their types."""
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in fields(cls) if f.name not in ("originator_id", "originator_version")}
-
-
-class _Reader:
-    """Turns lines into domain events, checking each one alone (shape, types, codes)."""
-
-    def __init__(self, transcoder: Transcoder) -> None:
-        self.transcoder = transcoder
-        self.mapper: Mapper[UUID] = Mapper(transcoder=transcoder)  # plain: the file is never compressed
-        self.licence_topic = get_topic(Licence)
-
-    def event(self, number: int, text: str) -> Any:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidLine(number, "json", error.msg) from None
-        if not isinstance(data, dict):
-            raise InvalidLine(number, "json", "each line must be a JSON object")
-        for key in LINE_KEYS:
-            if key not in data:
-                raise InvalidLine(number, key, "missing")
-        extra = sorted(set(data) - set(LINE_KEYS))
-        if extra:
-            raise InvalidLine(number, extra[0], "unexpected field")
-        try:
-            originator_id = UUID(str(data["originator_id"]))
-        except ValueError:
-            raise InvalidLine(number, "originator_id", "not a UUID") from None
-        version = data["originator_version"]
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise InvalidLine(number, "originator_version", "must be an integer from 1")
-        topic = data["topic"]
-        cls = EVENT_CLASSES.get(topic) if isinstance(topic, str) else None
-        if cls is None:
-            raise InvalidLine(number, "topic", f"unknown event topic {topic!r}: one of {', '.join(EVENT_TYPES)}")
-        if not isinstance(data["state"], dict):
-            raise InvalidLine(number, "state", "must be a JSON object")
-        try:
-            stored = StoredEvent(originator_id, version, topic, json.dumps(data["state"]).encode())
-            event = self.mapper.to_domain_event(stored)
-        except Exception as error:  # the library's decoding errors have no common type
-            raise InvalidLine(number, "state", f"cannot be decoded: {error}") from None
-        self._check_state(number, cls, vars(event))
-        return event
-
-    def _check_state(self, number: int, cls: type[Any], state: dict[str, Any]) -> None:
-        expected = _state_fields(cls)
-        for name, hint in expected.items():
-            if name not in state:
-                raise InvalidLine(number, f"state.{name}", "missing")
-            if not _matches(state[name], hint):
-                raise InvalidLine(number, f"state.{name}", f"{state[name]!r} is not of type {hint}")
-            coded = CODED_FIELDS.get(name)
-            if coded is not None and state[name] is not None and state[name] not in {c.value for c in coded}:
-                raise InvalidLine(number, f"state.{name}",
-                                  f"unknown value {state[name]!r}: one of {', '.join(c.value for c in coded)}")
-        extra = sorted(set(state) - set(expected) - {"originator_id", "originator_version"})
-        if extra:
-            raise InvalidLine(number, f"state.{extra[0]}", "unexpected field")
-        if "originator_topic" in expected and state["originator_topic"] != self.licence_topic:
-            raise InvalidLine(number, "state.originator_topic", f"must be {self.licence_topic!r}")
-
-
 def _first_difference(old: Any, new: Any) -> str:
     """The field in which two events at the same place differ (topic first, then the state's fields)."""
     if type(old) is not type(new):
@@ -193,38 +108,93 @@ def _first_difference(old: Any, new: Any) -> str:
     return "state"
 
 
+def _law_error(number: int, event: Any, error: InvalidFact | EvidenceConflict) -> InvalidLine:
+    """A check of the ledger refusing a line, naming the stored field (`state.points`, `state.offence_class`)."""
+    if isinstance(error, EvidenceConflict):
+        return InvalidLine(number, "state.evidence_ref", str(error))
+    fact_class = kinds.BY_TOPIC[type(event).TOPIC].fact
+    return InvalidLine(number, f"state.{stored_field(fact_class, error.field)}", error.reason)
+
+
+class _Stream:
+    """One licence's events as the import will leave them, and its facts for the ledger's checks."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+        self.licence: LicenceObtained | None = events[0].as_fact() if events else None
+        self.facts: list[LegalFact] = [e.as_fact(seq) for seq, e in enumerate(events[1:], start=1)]
+
+    def check(self, number: int, event: Any) -> None:
+        """The checks of a new licence or fact against this stream (what the aggregate runs on a command)."""
+        try:
+            if isinstance(event, LicenceWasObtained):
+                check_new_licence(event.as_fact())
+                return
+            fact: LegalFact = event.as_fact(len(self.events))
+            assert self.licence is not None  # version 1 is the licence: checked before
+            if previous_recording(fact, self.facts) is not None:
+                raise InvalidFact("evidence_ref", "the same fact is already recorded on this evidence: the "
+                                                  "ledger would not write it twice")
+            check_fact(fact, self.licence, self.facts)
+        except (InvalidFact, EvidenceConflict) as error:
+            raise _law_error(number, event, error) from None
+
+    def append(self, event: Any) -> None:
+        if isinstance(event, LicenceWasObtained):
+            self.licence = event.as_fact()
+        else:
+            self.facts.append(event.as_fact(len(self.events)))
+        self.events.append(event)
+
+
 class _Plan:
-    """The streams as they will be after the import: the store's events plus the lines accepted so far."""
+    """The streams the lines go to, kept for the last `STREAMS_KEPT` streams touched, and the pending batch."""
 
-    def __init__(self, ledger: PointsLedger) -> None:
+    def __init__(self, ledger: PointsLedger, transaction: Transaction) -> None:
         self.ledger = ledger
-        self.store_is_empty = not ledger.recorder.max_notification_id()
-        self.streams: dict[UUID, dict[int, Any]] = {}
-        self.to_write: list[Any] = []
-        self.skipped = 0
+        self.transaction = transaction
+        self.store_was_empty = not ledger.recorder.max_notification_id()
+        self.forgot_any = False
+        self.streams: OrderedDict[UUID, _Stream] = OrderedDict()
+        self.pending: list[Any] = []
+        self.written = self.skipped = 0
+        self.licences: set[UUID] = set()
 
-    def _stream(self, originator_id: UUID) -> dict[int, Any]:
+    def _stream(self, originator_id: UUID) -> _Stream:
         stream = self.streams.get(originator_id)
         if stream is None:
-            stream = {}
-            if not self.store_is_empty:
-                for stored in self.ledger.recorder.select_events(originator_id):
-                    stream[stored.originator_version] = self.ledger.mapper.to_domain_event(stored)
-            self.streams[originator_id] = stream
+            events: list[Any] = []
+            if not self.store_was_empty or self.forgot_any:
+                self.flush()  # the transaction must see the pending events before reading a stream again
+                events = [self.ledger.mapper.to_domain_event(s) for s in self.transaction.stream(originator_id)]
+            stream = self.streams[originator_id] = _Stream(events)
+            if len(self.streams) > STREAMS_KEPT:
+                self.streams.popitem(last=False)
+                self.forgot_any = True
+        self.streams.move_to_end(originator_id)
         return stream
 
     def add(self, number: int, event: Any) -> None:
         version: int = event.originator_version
         stream = self._stream(event.originator_id)
-        present = stream.get(version)
-        if present is not None:
+        if version <= len(stream.events):
+            present = stream.events[version - 1]
             if vars(present) != vars(event):
-                field = _first_difference(present, event)
-                raise InvalidLine(number, field, f"version {version} of this licence is already a different "
-                                                 f"event ({type(present).TOPIC})")
+                raise InvalidLine(number, _first_difference(present, event), f"version {version} of this licence "
+                                  f"is already a different event ({type(present).TOPIC})")
             self.skipped += 1
             return
-        expected = len(stream) + 1
+        self._check_place(number, event, len(stream.events) + 1)
+        stream.check(number, event)
+        stream.append(event)
+        self.pending.append(event)
+        self.licences.add(event.originator_id)
+        if len(self.pending) >= WRITE_BATCH:
+            self.flush()
+
+    @staticmethod
+    def _check_place(number: int, event: Any, expected: int) -> None:
+        version = event.originator_version
         if version != expected:
             raise InvalidLine(number, "originator_version", f"expected version {expected} of this licence "
                                                             f"(streams have no gaps), got {version}")
@@ -233,22 +203,30 @@ class _Plan:
         if isinstance(event, LicenceWasObtained) and event.originator_id != licence_id(event.licence_number):
             raise InvalidLine(number, "originator_id",
                               f"is not the stream id of licence {event.licence_number!r}")
-        stream[version] = event
-        self.to_write.append(event)
+
+    def flush(self) -> None:
+        self.transaction.insert([self.ledger.mapper.to_stored_event(event) for event in self.pending])
+        self.written += len(self.pending)
+        self.pending = []
 
 
-def import_lines(ledger: PointsLedger, lines: Iterable[str]) -> ImportReport:
-    """Write the events of an export into `ledger`'s store; idempotent. Raises `InvalidLine` before any write."""
-    reader = _Reader(ledger.mapper.transcoder)
-    plan = _Plan(ledger)
+def import_lines(ledger: PointsLedger, lines: Iterable[str],
+                 progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Write the events of an export into `ledger`'s store, in one transaction; idempotent.
+
+    `lines` is read once, as it comes (a file object streams); `progress` is told the number of lines read
+    every `PROGRESS_EVERY` lines. A refused line raises `InvalidLine` and nothing at all is written.
+    """
+    reader = LineReader(ledger.mapper.transcoder)
     read = 0
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        read += 1
-        plan.add(number, reader.event(number, text))
-    for start in range(0, len(plan.to_write), WRITE_BATCH):
-        batch = plan.to_write[start:start + WRITE_BATCH]
-        ledger.recorder.insert_events([ledger.mapper.to_stored_event(event) for event in batch])
-    licences = len({event.originator_id for event in plan.to_write})
-    return ImportReport(read=read, written=len(plan.to_write), skipped=plan.skipped, licences=licences)
+    with one_transaction(ledger.recorder) as transaction:
+        plan = _Plan(ledger, transaction)
+        for number, text in enumerate(lines, start=1):
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number)
+            if not text.strip():
+                continue
+            read += 1
+            plan.add(number, reader.event(number, text))
+        plan.flush()
+    return ImportReport(read=read, written=plan.written, skipped=plan.skipped, licences=len(plan.licences))

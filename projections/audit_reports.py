@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from ledger.application import PointsLedger
 from ledger.errors import LicenceNotFound
 from ledger.events import LicenceWasObtained
-from ledger.facts import Fact, LetterNotified
+from ledger.fact_index import audit_events as indexed_audit_events
+from ledger.facts import AnyFact, LetterNotified
 from ledger.values import LetterCode, Mode, Status
 from projections.reconciliation.classify import LicenceFile, MissingStage
 from projections.reconciliation.explanations import restoring_movements, zero_since
@@ -90,7 +91,7 @@ class _LicenceNumbers:
 
 def _recorded_fact(ledger: PointsLedger, numbers: _LicenceNumbers, position: int, event: Any) -> RecordedFact:
     number = event.licence_number if isinstance(event, LicenceWasObtained) else numbers.number(event.originator_id)
-    fact: Fact = event.as_fact()
+    fact: AnyFact = event.as_fact()
     return RecordedFact(position, event.timestamp, fact.recorded_by, number, ledger.event_type(event), fact.fact_id,
                         fact.evidence_ref, fact_summary(fact))
 
@@ -101,7 +102,8 @@ def recorded_by_page(
 ) -> tuple[list[RecordedFact], int | None]:
     """One page of the facts `recorder` entered in [since, until]; the position to continue from, or None."""
     numbers = _LicenceNumbers(ledger)
-    page, following = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after, limit=limit)
+    page, following, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=limit)
     return [_recorded_fact(ledger, numbers, position, event) for position, event in page], following
 
 
@@ -112,8 +114,8 @@ def facts_recorded_by(
     numbers = _LicenceNumbers(ledger)
     after: int | None = 0
     while after is not None:
-        page, after = ledger.audit_events(recorded_by=recorder, since=since, until=until, after=after,
-                                          limit=AUDIT_PAGE)
+        page, after, _ = indexed_audit_events(ledger, recorded_by=recorder, since=since, until=until, after=after,
+                                              limit=AUDIT_PAGE)
         for position, event in page:
             yield _recorded_fact(ledger, numbers, position, event)
 
@@ -153,11 +155,11 @@ class ZeroBalance:
         return _cells(values, ZERO_BALANCE_COLUMNS)
 
 
-def _each_licence(ledger: PointsLedger, columns: tuple[str, ...],
-                  rows: Callable[[LicenceFile], Iterable[_Row]]) -> Iterator[_Row | LicenceError]:
-    """`rows` of every licence; a licence that cannot be read or folded is a `LicenceError` row, and the
-    report goes on with the next one."""
-    for number in ledger.licence_numbers():
+def each_licence(ledger: PointsLedger, columns: tuple[str, ...], rows: Callable[[LicenceFile], Iterable[_Row]],
+                 numbers: Iterable[str] | None = None) -> Iterator[_Row | LicenceError]:
+    """`rows` of every licence (or of `numbers`); a licence that cannot be read or folded is a `LicenceError`
+    row, and the report goes on with the next one."""
+    for number in ledger.licence_numbers() if numbers is None else numbers:
         try:
             yield from list(rows(LicenceFile(ledger.get_record(number))))
         except LicenceNotFound:  # pragma: no cover - a listed licence always has a stream
@@ -172,7 +174,7 @@ def zero_balance_on(ledger: PointsLedger, on: date, mode: Mode = Mode.LEGAL) -> 
         zero = zero_balance_of(file, on, mode)
         return [zero] if zero is not None else []
 
-    return _each_licence(ledger, ZERO_BALANCE_COLUMNS, rows)
+    return each_licence(ledger, ZERO_BALANCE_COLUMNS, rows)
 
 
 def zero_balance_of(file: LicenceFile, on: date, mode: Mode = Mode.LEGAL) -> ZeroBalance | None:
@@ -239,7 +241,7 @@ def contestable_invalidations(
     ledger: PointsLedger, *, since: date | None = None, until: date | None = None
 ) -> Iterator[ContestableInvalidation | LicenceError]:
     """Every lettre 48SI notified in [since, until] while the legal balance was positive, licence by licence."""
-    return _each_licence(ledger, CONTESTABLE_COLUMNS,
+    return each_licence(ledger, CONTESTABLE_COLUMNS,
                          lambda file: contestable_invalidations_of(file, since=since, until=until))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from ledger.errors import LicenceNotYetRecorded
 from ledger.facts import (
     LegalFact,
     LicenceRecord,
@@ -19,17 +20,10 @@ from ledger.facts import (
 )
 from ledger.law import stage_recovery, withdrawal
 from ledger.law.calendar import next_day
+from ledger.law.vocabulary import Forecast, Rule
 from ledger.values import Mode, Status
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
 from projections.timeline import Timeline, build_timeline
-
-FORECAST_RULES = {
-    "single_point_return": "single_point",
-    "ten_year_return": "ten_year",
-    "full_reconstitution": "full_reconstitution",
-    "probation_majoration": "majoration",
-    "end_of_probation": "end_of_probation",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +31,9 @@ class ScheduledChange:
     """A change the law will make if nothing else happens: date, points, rule."""
 
     on: date
-    kind: str
+    kind: Forecast
     points: int
-    rule: str
+    rule: Rule
     article: str
 
 
@@ -80,9 +74,19 @@ class Balance:
         return self.state.status
 
 
+def known_record(record: LicenceRecord, known_at: datetime | None) -> LicenceRecord:
+    """The record as the ledger knew it at `known_at`; `LicenceNotYetRecorded` before the licence was recorded
+    (the record always keeps its licence, so without this check it would answer with the licence's capital).
+    """
+    if known_at is not None and known_at < record.licence.recorded_at:
+        raise LicenceNotYetRecorded(record.licence_number, known_at.isoformat(),
+                                    record.licence.recorded_at.isoformat())
+    return record.known_at(known_at)
+
+
 def timeline_for(record: LicenceRecord, known_at: datetime | None = None, mode: Mode = Mode.LEGAL) -> Timeline:
     """The whole timeline of the record as known at `known_at`, in `mode`."""
-    return build_timeline(record.known_at(known_at), mode)
+    return build_timeline(known_record(record, known_at), mode)
 
 
 def _effective_by(record: LicenceRecord, on: date, mode: Mode) -> LicenceRecord:
@@ -119,11 +123,11 @@ def forecast(
         future = timeline.movements_after(on)
     else:
         future = build_timeline(base, mode).movements_after(on)
-    seen: set[str] = set()
+    seen: set[Forecast] = set()
     changes: list[ScheduledChange] = []
     for movement in future:
-        kind = FORECAST_RULES.get(movement.rule)
-        if kind is None or kind in seen or (movement.delta == 0 and kind != "end_of_probation"):
+        kind = movement.rule.forecast
+        if kind is None or kind in seen or (movement.delta == 0 and kind is not Forecast.END_OF_PROBATION):
             continue
         seen.add(kind)
         changes.append(ScheduledChange(movement.on, kind, movement.delta, movement.rule, movement.article))
@@ -160,7 +164,7 @@ def balance_from_timeline(
         mode=timeline.mode,
         state=state,
         movements=timeline.movements_until(on),
-        scheduled=forecast(record.known_at(known_at), on, timeline.mode, timeline) if with_forecast else (),
+        scheduled=forecast(known_record(record, known_at), on, timeline.mode, timeline) if with_forecast else (),
         stage=stage_eligibility(state),
         letters=letters,
         anomalies=tuple(a for a in timeline.anomalies if a.on <= on),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ledger.law.vocabulary import AnomalyKind, Rule
 from ledger.values import LetterCode, Status
 
 
@@ -18,7 +19,7 @@ class Movement:
 
     on: date
     delta: int
-    rule: str
+    rule: Rule
     article: str
     fact_id: str | None
     detail: str
@@ -43,7 +44,7 @@ class Anomaly:
     """Something in the file the law does not support: a void 48SI, a reissue without invalidation…"""
 
     on: date
-    kind: str
+    kind: AnomalyKind
     detail: str
     fact_id: str | None
 

@@ -15,32 +15,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ledger.facts import (
-    Fact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceRecord,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    StageCompleted,
-)
+from ledger.declaration import RECORDING_FIELDS
+from ledger.facts import Fact, LicenceObtained, LicenceRecord
+from ledger.kinds import kind_of
 from ledger.values import Mode
-from projections.balance import timeline_for
+from projections.balance import known_record, timeline_for
 from projections.explanation import Anomaly, DayState, Movement
-
-# Each type of fact, its name, and the legal date it is listed under.
-FACT_KINDS: dict[type[Fact], tuple[str, str]] = {
-    LicenceObtained: ("licence", "obtained_on"),
-    OffenceEstablished: ("offence", "established_on"),
-    StageCompleted: ("stage", "last_day"),
-    LetterNotified: ("letter", "notified_on"),
-    OffenceAnnulled: ("annulment", "decided_on"),
-    LicenceSurrendered: ("surrender", "surrendered_on"),
-    LicenceReissued: ("reissue", "obtained_on"),
-}
-COMMON_FIELDS = {"fact_id", "recorded_at", "recorded_by", "evidence_ref", "seq"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +52,8 @@ class Statement:
 
 
 def _entry(fact: Fact, movements: tuple[Movement, ...]) -> FactEntry:
-    kind, _ = FACT_KINDS[type(fact)]
-    content = {k: v for k, v in asdict(fact).items() if k not in COMMON_FIELDS}
+    kind = kind_of(fact).name
+    content = {k: v for k, v in asdict(fact).items() if k not in RECORDING_FIELDS}
     dates = {k: v for k, v in content.items() if isinstance(v, date)}
     details = {k: v for k, v in content.items() if k not in dates}
     return FactEntry(fact.fact_id, kind, dates, details, fact.recorded_at, fact.recorded_by, fact.evidence_ref,
@@ -82,14 +62,13 @@ def _entry(fact: Fact, movements: tuple[Movement, ...]) -> FactEntry:
 
 def _listing_key(fact: Fact) -> tuple[date, int, tuple[datetime, str, int]]:
     """Legal order: the fact's listing date; the licence first on its day; then recording order."""
-    _, field = FACT_KINDS[type(fact)]
-    return (getattr(fact, field), 0 if isinstance(fact, LicenceObtained) else 1, fact.order_key)
+    return (getattr(fact, kind_of(fact).legal_date), 0 if isinstance(fact, LicenceObtained) else 1, fact.order_key)
 
 
 def statement(record: LicenceRecord, on: date, known_at: datetime | None = None,
               mode: Mode = Mode.LEGAL) -> Statement:
     """The relevé of `record` (see the module docstring): one fold of the law, read up to `on`."""
-    known = record.known_at(known_at)
+    known = known_record(record, known_at)
     timeline = timeline_for(known, None, mode)
     movements = timeline.movements_until(on)
     facts: list[Fact] = [known.licence, *known.facts]

@@ -35,6 +35,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger, record_from_events
 from ledger.facts import LicenceRecord
+from ledger.values import Mode
 from projections.intervals import (
     BEFORE_LICENCE,
     COLUMNS,
@@ -125,6 +126,8 @@ class BalanceReadModel:
         0: the next catch-up projects everything again rather than mixing rows of two shapes.
         """
         with self._datastore.transaction(commit=True) as curs:
+            # Two processes creating the same tables at once race on the catalog: one at a time.
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._datastore.schema}.{self.name}",))
             curs.execute("SELECT 1 FROM information_schema.tables t WHERE t.table_schema = %s AND t.table_name = %s "
                          "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = "
                          "t.table_schema AND c.table_name = t.table_name AND c.column_name = 'adm_balance')",
@@ -133,6 +136,8 @@ class BalanceReadModel:
             if outdated:
                 curs.execute(SQL("DROP TABLE {0}").format(self._intervals))
             curs.execute(self._create_intervals(self._intervals, self.name))
+            for statement in self._zero_indexes(self._intervals, self.name):
+                curs.execute(statement)
             curs.execute(SQL("CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL)")
                          .format(self._tracking))
             curs.execute(SQL("INSERT INTO {0} (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING")
@@ -148,6 +153,13 @@ class BalanceReadModel:
             "adm_balance smallint NOT NULL, adm_status text NOT NULL, last_movement text, last_fact_id text, "
             "CONSTRAINT {1} PRIMARY KEY (licence_number, valid_from))"
         ).format(table, Identifier(f"{name}_pkey"))
+
+    @staticmethod
+    def _zero_indexes(table: Composed, name: str) -> list[Composed]:
+        """Partial indexes of the intervals at 0 points (legal, administrative): the zero-balance report reads
+        only those, however many licences have points."""
+        return [SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} (valid_from) WHERE {2} = 0").format(
+            Identifier(f"{name}_{column}_zero"), table, Identifier(column)) for column in ("balance", "adm_balance")]
 
     def drop_tables(self) -> None:
         with self._datastore.transaction(commit=True) as curs:
@@ -194,6 +206,17 @@ class BalanceReadModel:
                 "ORDER BY valid_from DESC LIMIT 1) AS i"
             ).format(self._intervals, SELECT_COLUMNS), ([p[0] for p in pairs], [p[1] for p in pairs])).fetchall()
         return {(row["licence_number"], row["asked_on"]): interval_of_row(row) for row in rows}
+
+    def at_zero_on(self, day: date, mode: Mode) -> list[str]:
+        """The licences whose balance in `mode` is 0 at the end of `day` (obtained ones only), in licence order;
+        read through the partial index of the intervals at 0, not the whole table."""
+        column = Identifier("balance" if mode is Mode.LEGAL else "adm_balance")
+        status = Identifier("status" if mode is Mode.LEGAL else "adm_status")
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT DISTINCT licence_number FROM {0} WHERE {1} = 0 AND valid_from <= %s AND "
+                             "(valid_to IS NULL OR valid_to > %s) AND {2} <> 'not_obtained' ORDER BY licence_number")
+                         .format(self._intervals, column, status), (day, day))
+            return [row["licence_number"] for row in curs.fetchall()]
 
     def state_on(self, licence_number: str, day: date) -> Interval | None:
         """The interval covering `day` for the licence (None: the read model does not know the licence).
@@ -280,6 +303,8 @@ class BalanceReadModel:
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(SQL("DROP TABLE IF EXISTS {0}").format(table))
             curs.execute(self._create_intervals(table, building))
+            for statement in self._zero_indexes(table, building):
+                curs.execute(statement)
             curs.execute(SQL("SELECT coalesce(max(notification_id), 0) AS max_id FROM {0}").format(self._events))
             row = curs.fetchone()
         max_id = int(row["max_id"]) if row else 0
@@ -297,6 +322,9 @@ class BalanceReadModel:
             curs.execute(SQL("ALTER TABLE {0} RENAME TO {1}").format(table, Identifier(self.name)))
             curs.execute(SQL("ALTER TABLE {0} RENAME CONSTRAINT {1} TO {2}").format(
                 self._intervals, Identifier(f"{building}_pkey"), Identifier(f"{self.name}_pkey")))
+            for column in ("balance", "adm_balance"):
+                curs.execute(SQL("ALTER INDEX {0}.{1} RENAME TO {2}").format(
+                    self._schema, Identifier(f"{building}_{column}_zero"), Identifier(f"{self.name}_{column}_zero")))
             curs.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking),
                          (max_id, self.name))
         return Progress(max_id, events, licences, len(jobs), len(jobs))

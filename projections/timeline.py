@@ -33,6 +33,7 @@ from ledger.law import capital, invalidation, letters, reconstitution, scale, st
 from ledger.law.capital import MAXIMUM, POINTS_SYSTEM_START, ProbationPlan
 from ledger.law.in_force import before_points_system
 from ledger.law.interruption import interrupts
+from ledger.law.vocabulary import AnomalyKind, Rule
 from ledger.values import LetterCode, Mode, OffenceClass, Status, Training
 from projections.explanation import Anomaly, DayState, ExpectedLetter, Movement
 
@@ -235,11 +236,11 @@ class _Fold:
             self.last_crediting_stage, self.invalidated_on, self.surrendered_on, self.new_licence_not_before,
         ))
 
-    def _move(self, day: date, delta: int, rule: str, article: str, fact_id: str | None, detail: str) -> None:
+    def _move(self, day: date, delta: int, rule: Rule, article: str, fact_id: str | None, detail: str) -> None:
         self.balance += delta
         self.movements.append(Movement(day, delta, rule, article, fact_id, detail, self.balance, self.ceiling))
 
-    def _flag(self, day: date, kind: str, detail: str, fact_id: str | None) -> None:
+    def _flag(self, day: date, kind: AnomalyKind, detail: str, fact_id: str | None) -> None:
         self.anomalies.append(Anomaly(day, kind, detail, fact_id))
 
     def _expect(self, day: date, codes: tuple[LetterCode, ...], reason: str, fact_id: str | None) -> None:
@@ -271,7 +272,7 @@ class _Fold:
         article = "L223-1 al. 2; R223-1 II" if plan else "L223-1; R223-1 I"
         detail = (f"probationary licence ({plan.regime.value}, {epoch.training.value}) until "
                   f"{plan.end.isoformat()}" if plan else "licence with the full capital")
-        self._move(day, points - self.balance, "initial_capital", article, None, detail)
+        self._move(day, points - self.balance, Rule.INITIAL_CAPITAL, article, None, detail)
         if day < capital.TWELVE_POINTS_SINCE and plan is None:
             self._at(capital.TWELVE_POINTS_SINCE, CEILING, (0,), self._capital_increase)
         if plan is not None:
@@ -288,7 +289,7 @@ class _Fold:
             return
         points = capital.MAXIMUM_CAPITAL.value_on(day)
         self.ceiling = points
-        self._move(day, points - self.balance, "points_system_start", "R.255 (décret n° 92-559)", None,
+        self._move(day, points - self.balance, Rule.POINTS_SYSTEM_START, "R.255 (décret n° 92-559)", None,
                    "the permis à points starts: the licence receives its capital")
 
     def _capital_increase(self, day: date) -> None:
@@ -297,19 +298,19 @@ class _Fold:
             return
         increase = capital.MAXIMUM_CAPITAL.value_on(day) - self.ceiling
         self.ceiling += increase
-        self._move(day, increase, "capital_increase", "R223-1 I", None, "décret n° 92-1228: capital 6 → 12")
+        self._move(day, increase, Rule.CAPITAL_INCREASE, "R223-1 I", None, "décret n° 92-1228: capital 6 → 12")
 
     def _reissue(self, day: date, epoch: Epoch, fact: LicenceReissued) -> None:
         """L223-5; L223-1 — a new licence after an invalidation: probationary, 6 points (A.15)."""
         if self.status is not Status.INVALIDATED:
-            self._flag(day, "reissue_without_invalidation",
+            self._flag(day, AnomalyKind.REISSUE_WITHOUT_INVALIDATION,
                        "a new licence was recorded while the previous one had not lost its validity", fact.fact_id)
             return
         if self.new_licence_not_before is None:
-            self._flag(day, "reissue_without_surrender",
+            self._flag(day, AnomalyKind.REISSUE_WITHOUT_SURRENDER,
                        "a new licence was recorded before the previous one was surrendered", fact.fact_id)
         elif day < self.new_licence_not_before:
-            self._flag(day, "reissue_before_waiting_period",
+            self._flag(day, AnomalyKind.REISSUE_BEFORE_WAITING_PERIOD,
                        f"new licence obtained before {self.new_licence_not_before.isoformat()} (L223-5 II)",
                        fact.fact_id)
         self._start(day, epoch)
@@ -354,12 +355,12 @@ class _Fold:
         assert epoch.plan is not None
         blocking = self._offence_in(epoch, epoch.plan.start, day)
         if blocking is not None:
-            self._move(day, 0, "majoration_lost", "L223-1 al. 2; R223-1 II", blocking.fact_id,
+            self._move(day, 0, Rule.MAJORATION_LOST, "L223-1 al. 2; R223-1 II", blocking.fact_id,
                        f"year {year}: no majoration, offence {blocking.fact_id} since the start of probation")
             return
         self.ceiling += points
         self.majorations += 1
-        self._move(day, points, "probation_majoration", "L223-1 al. 2; R223-1 II", None,
+        self._move(day, points, Rule.PROBATION_MAJORATION, "L223-1 al. 2; R223-1 II", None,
                    f"year {year} of probation without offence: +{points}")
 
     def _reduced_end(self, day: date, epoch: Epoch) -> None:
@@ -371,7 +372,7 @@ class _Fold:
         assert epoch.plan is not None
         blocking = self._offence_in(epoch, epoch.plan.start, day)
         if blocking is not None:
-            self._move(day, 0, "complementary_training_reduction_lost", "L223-1 al. 2; R223-1 II",
+            self._move(day, 0, Rule.COMPLEMENTARY_TRAINING_REDUCTION_LOST, "L223-1 al. 2; R223-1 II",
                        blocking.fact_id, f"offence {blocking.fact_id} during the reduced probation: full length")
             return
         self.probation_end = day
@@ -392,10 +393,10 @@ class _Fold:
         self.ceiling = MAXIMUM
         blocking = self._offence_in(epoch, epoch.plan.start, day)
         if blocking is None:
-            self._move(day, MAXIMUM - self.balance, "end_of_probation", "R223-1 IV", None,
+            self._move(day, MAXIMUM - self.balance, Rule.END_OF_PROBATION, "R223-1 IV", None,
                        f"{why}, no offence: 12 points")
         else:
-            self._move(day, 0, "end_of_probation", "R223-1 IV", blocking.fact_id,
+            self._move(day, 0, Rule.END_OF_PROBATION, "R223-1 IV", blocking.fact_id,
                        f"{why}: ceiling 12, balance kept (offence {blocking.fact_id})")
 
     # -- withdrawals ------------------------------------------------------------------------------------
@@ -410,17 +411,17 @@ class _Fold:
         fact = offence.fact
         epoch = self.epoch
         if before_points_system(fact.committed_on):
-            self._move(day, 0, "offence_before_points_system", offence.article, fact.fact_id,
+            self._move(day, 0, Rule.OFFENCE_BEFORE_POINTS_SYSTEM, offence.article, fact.fact_id,
                        f"committed {fact.committed_on.isoformat()}, before the permis à points started on "
                        f"{POINTS_SYSTEM_START.isoformat()}: no point withdrawn (A.19)")
             return
         if epoch is None or not self._of_licence(offence, epoch) or self.status is not Status.VALID:
-            self._move(day, 0, "withdrawal_without_effect", "L223-1; L223-5 (A.15)", fact.fact_id,
+            self._move(day, 0, Rule.WITHDRAWAL_WITHOUT_EFFECT, "L223-1; L223-5 (A.15)", fact.fact_id,
                        "offence committed under a licence that has since lost its validity: "
                        "it changes nothing on the current one")
             return
         if not offence.point_losing:
-            self._move(day, 0, "zero_point_offence", offence.article, fact.fact_id,
+            self._move(day, 0, Rule.ZERO_POINT_OFFENCE, offence.article, fact.fact_id,
                        "no point withdrawn (barème or interception cap): no window is interrupted (A.10)")
             return
         before = self.balance
@@ -428,7 +429,7 @@ class _Fold:
         self.taken[fact.fact_id] = taken
         registered = (f", registered in the national file on {day.isoformat()} (date de valeur "
                       f"{fact.established_on.isoformat()})" if day != fact.established_on else "")
-        self._move(day, -taken, "withdrawal", f"L223-1; {offence.article}", fact.fact_id,
+        self._move(day, -taken, Rule.WITHDRAWAL, f"L223-1; {offence.article}", fact.fact_id,
                    f"{offence.offence_class.value} offence committed {fact.committed_on.isoformat()}{registered}: "
                    f"{offence.points} point(s)" + (f", {taken} taken (floor 0)" if taken != offence.points else ""))
         # A.7: a point-losing withdrawal re-anchors the full reconstitution.
@@ -469,7 +470,7 @@ class _Fold:
                 fact = offence.fact
                 if (offence.point_losing and self._of_licence(offence, epoch)
                         and anchor <= fact.committed_on < day and fact.established_on >= day):
-                    self._move(day, 0, "full_reconstitution_blocked", "L223-6 al. 1", fact.fact_id,
+                    self._move(day, 0, Rule.FULL_RECONSTITUTION_BLOCKED, "L223-6 al. 1", fact.fact_id,
                                f"offence {fact.fact_id} committed {fact.committed_on.isoformat()} within the "
                                f"{years}-year window (established later)")
                     return
@@ -477,7 +478,7 @@ class _Fold:
         self.anchor = None
         self.serious_record = False
         self.last_full_reconstitution = day
-        self._move(day, gain, "full_reconstitution", "L223-6 al. 1-2", None,
+        self._move(day, gain, Rule.FULL_RECONSTITUTION, "L223-6 al. 1-2", None,
                    f"{years} years without offence since {anchor.isoformat()}: back to the ceiling")
 
     def _single_point(self, day: date, offence: Offence) -> None:
@@ -492,18 +493,18 @@ class _Fold:
             return
         blocking = self._offence_in(epoch, offence.value_on, day, exclude=fact)
         if blocking is not None:
-            self._move(day, 0, "single_point_blocked", "L223-6 al. 3", fact.fact_id,
+            self._move(day, 0, Rule.SINGLE_POINT_BLOCKED, "L223-6 al. 3", fact.fact_id,
                        f"offence {blocking.fact_id} within the window: the point waits for another mechanism")
             return
         taken = self.taken.get(fact.fact_id, 0)
         self.single_point_returned.add(fact.fact_id)
         if taken == 0:
-            self._move(day, 0, "single_point_return", "L223-6 al. 3", fact.fact_id,
+            self._move(day, 0, Rule.SINGLE_POINT_RETURN, "L223-6 al. 3", fact.fact_id,
                        f"1-point offence established {fact.established_on.isoformat()} at a balance of 0: it took "
                        "nothing and returns nothing (A.20)")
             return
         gain = max(0, min(taken, self.ceiling - self.balance))
-        self._move(day, gain, "single_point_return", "L223-6 al. 3", fact.fact_id,
+        self._move(day, gain, Rule.SINGLE_POINT_RETURN, "L223-6 al. 3", fact.fact_id,
                    f"1-point offence established {fact.established_on.isoformat()}: point back")
 
     def _ten_year(self, day: date, offence: Offence) -> None:
@@ -521,7 +522,7 @@ class _Fold:
         if points <= 0:
             return
         gain = max(0, min(points, self.ceiling - self.balance))
-        self._move(day, gain, "ten_year_return", "L223-6 last al.", fact.fact_id,
+        self._move(day, gain, Rule.TEN_YEAR_RETURN, "L223-6 last al.", fact.fact_id,
                    f"{points} point(s) of the offence established {fact.established_on.isoformat()}")
 
     # -- stages -----------------------------------------------------------------------------------------
@@ -529,24 +530,25 @@ class _Fold:
     def _stage(self, day: date, stage: StageCompleted) -> None:
         """L223-6 al. 4; R223-8 — +4 within the ceiling the day after the last day, once a year (A.3, A.4)."""
         if before_points_system(day):
-            self._move(day, 0, "stage_before_points_system", "R223-8; décret n° 92-559", stage.fact_id,
+            self._move(day, 0, Rule.STAGE_BEFORE_POINTS_SYSTEM, "R223-8; décret n° 92-559", stage.fact_id,
                        f"effective before the permis à points started on {POINTS_SYSTEM_START.isoformat()}: "
                        "nothing to credit, does not start the year (A.19)")
             return
         if not self._active:
-            self._move(day, 0, "stage_without_effect", "R223-8; L223-5", stage.fact_id,
+            self._move(day, 0, Rule.STAGE_WITHOUT_EFFECT, "R223-8; L223-5", stage.fact_id,
                        "the licence had lost its validity (48SI notified) before the stage took effect")
-            self._flag(day, "stage_after_invalidation", "stage effective after an effective 48SI", stage.fact_id)
+            self._flag(day, AnomalyKind.STAGE_AFTER_INVALIDATION, "stage effective after an effective 48SI",
+                       stage.fact_id)
             return
         if not stage_recovery.spacing_respected(day, self.last_crediting_stage):
             assert self.last_crediting_stage is not None
-            self._move(day, 0, "stage_too_soon", "L223-6 al. 4", stage.fact_id,
+            self._move(day, 0, Rule.STAGE_TOO_SOON, "L223-6 al. 4", stage.fact_id,
                        f"less than a year after the stage effective {self.last_crediting_stage.isoformat()}")
             return
         credit = stage_recovery.stage_credit(self.balance, self.ceiling, day)
         if credit > 0:
             self.last_crediting_stage = day
-        self._move(day, credit, "stage_credit", "L223-6 al. 4; R223-8 II-III", stage.fact_id,
+        self._move(day, credit, Rule.STAGE_CREDIT, "L223-6 al. 4; R223-8 II-III", stage.fact_id,
                    f"{stage.case.value} stage {stage.first_day.isoformat()}–{stage.last_day.isoformat()}"
                    + ("" if credit else ": at the ceiling, nothing to credit (does not start the year)"))
         self._expect(day, letters.letter_after_stage(credit), f"stage {stage.fact_id}", stage.fact_id)
@@ -556,27 +558,27 @@ class _Fold:
     def _forty_eight_si(self, day: date, letter: LetterNotified) -> None:
         """L223-1; L223-5; CE 29 sept. 2023 n° 461479 — a 48SI invalidates only a zero balance (A.6, A.15)."""
         if self.status is Status.INVALIDATED:
-            self._move(day, 0, "forty_eight_si_repeated", "L223-5", letter.fact_id,
+            self._move(day, 0, Rule.FORTY_EIGHT_SI_REPEATED, "L223-5", letter.fact_id,
                        "the licence had already lost its validity")
             return
         if (not self._active or before_points_system(day)
                 or not invalidation.forty_eight_si_is_effective(self.balance)):
-            self._move(day, 0, "forty_eight_si_void", "L223-1; CE n° 461479", letter.fact_id,
+            self._move(day, 0, Rule.FORTY_EIGHT_SI_VOID, "L223-1; CE n° 461479", letter.fact_id,
                        f"48SI notified on a balance of {self.balance}: void, invalidates nothing")
-            self._flag(day, "void_48si", f"48SI notified while the legal balance was {self.balance}",
+            self._flag(day, AnomalyKind.VOID_48SI, f"48SI notified while the legal balance was {self.balance}",
                        letter.fact_id)
             return
         self.status = Status.INVALIDATED
         self.invalidated_on = day
         self.effective_48si.append(day)
         self.reconstitution_due = None
-        self._move(day, 0, "invalidation", "L223-1; L223-5 I", letter.fact_id,
+        self._move(day, 0, Rule.INVALIDATION, "L223-1; L223-5 I", letter.fact_id,
                    "48SI notified on a zero balance: the licence loses its validity")
 
     def _surrender(self, day: date, fact: LicenceSurrendered) -> None:
         """L223-5 II — the waiting period for a new licence runs from the surrender (A.15)."""
         if self.status is not Status.INVALIDATED or self.surrendered_on is not None:
-            self._flag(day, "surrender_without_invalidation",
+            self._flag(day, AnomalyKind.SURRENDER_WITHOUT_INVALIDATION,
                        "licence surrendered while it had not lost its validity", fact.fact_id)
             return
         assert self.invalidated_on is not None

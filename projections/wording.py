@@ -8,41 +8,15 @@ the paper it comes from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import assert_never
 
-from ledger.facts import (
-    Fact,
-    LetterNotified,
-    LicenceObtained,
-    LicenceReissued,
-    LicenceSurrendered,
-    OffenceAnnulled,
-    OffenceEstablished,
-    StageCompleted,
-)
+from ledger import facts as f
+from ledger.facts import AnyFact, Fact, StageCompleted
+from ledger.law.vocabulary import Rule
 from projections.explanation import Movement
 
-RULE_WORDS = {
-    "initial_capital": "initial capital",
-    "capital_increase": "capital increase",
-    "probation_majoration": "probation majoration",
-    "majoration_lost": "no probation majoration",
-    "complementary_training_reduction_lost": "formation complémentaire reduction lost",
-    "end_of_probation": "end of probation",
-    "withdrawal": "withdrawal",
-    "withdrawal_without_effect": "withdrawal without effect",
-    "zero_point_offence": "offence without points",
-    "full_reconstitution": "full reconstitution",
-    "full_reconstitution_blocked": "full reconstitution blocked",
-    "single_point_return": "single point returned",
-    "single_point_blocked": "single point return blocked",
-    "ten_year_return": "ten-year return",
-    "stage_credit": "stage credit",
-    "stage_too_soon": "stage too soon (once a year)",
-    "stage_without_effect": "stage without effect",
-    "invalidation": "invalidation by lettre 48SI",
-    "forty_eight_si_void": "lettre 48SI void",
-    "forty_eight_si_repeated": "lettre 48SI repeated",
-}
+# The rule's French wording, from the law's vocabulary (ledger/law/vocabulary.py).
+RULE_WORDS: Mapping[Rule, str] = {rule: rule.wording for rule in Rule}
 
 
 def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
@@ -58,18 +32,18 @@ def fact_reference(fact_id: str | None, facts: Mapping[str, Fact]) -> str:
 def movement_day(movement: Movement) -> str:
     """The movement's date with its legal name: date de valeur, date d'effet of a stage, 48SI notification."""
     day = movement.on.isoformat()
-    if movement.rule.startswith("withdrawal"):
+    if movement.rule.is_withdrawal:
         return f"date de valeur {day}"
-    if movement.rule.startswith("stage"):
+    if movement.rule.is_stage:
         return f"effective {day}"
-    if movement.rule == "invalidation" or movement.rule.startswith("forty_eight_si"):
+    if movement.rule.is_forty_eight_si:
         return f"lettre 48SI notified {day}"
     return day
 
 
 def movement_text(movement: Movement, facts: Mapping[str, Fact]) -> str:
     """One movement in a sentence: when, what, how many points, the balance after, the article, the fact."""
-    words = RULE_WORDS.get(movement.rule, movement.rule.replace("_", " "))
+    words = RULE_WORDS[movement.rule]
     reference = fact_reference(movement.fact_id, facts)
     return (f"{movement_day(movement)}: {words} {movement.delta:+d} → {movement.balance}/{movement.ceiling} "
             f"({movement.article}{'; ' + reference if reference else ''}) — {movement.detail}")
@@ -79,32 +53,38 @@ def movements_text(movements: Iterable[Movement], facts: Mapping[str, Fact]) -> 
     return "; ".join(movement_text(m, facts) for m in movements)
 
 
-def fact_summary(fact: Fact) -> str:
-    """A fact's legal content in a few words (audit reports, the demo's output)."""
-    if isinstance(fact, LicenceObtained):
-        complementary = fact.complementary_training_on
-        return (f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value}"
-                + (f", formation complémentaire {complementary.isoformat()}" if complementary else "") + ")")
-    if isinstance(fact, OffenceEstablished):
-        weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
-                  and fact.offence_class is not None else
-                  f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
-                  else "")
-        registered = (f", registered in the national file on {fact.registered_on.isoformat()}"
-                      if fact.registered_on is not None and fact.registered_on != fact.established_on else "")
-        return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
-                f"{fact.established_on.isoformat()}" + registered + (f", {weight}" if weight else ""))
-    if isinstance(fact, StageCompleted):
-        return f"{fact.case.value} stage {stage_days(fact)}"
-    if isinstance(fact, LetterNotified):
-        return f"lettre {fact.code.value} notified {fact.notified_on.isoformat()}"
-    if isinstance(fact, OffenceAnnulled):
-        return f"annulment of offence {fact.offence_id} decided {fact.decided_on.isoformat()}"
-    if isinstance(fact, LicenceSurrendered):
-        return f"licence surrendered {fact.surrendered_on.isoformat()}"
-    if isinstance(fact, LicenceReissued):
-        return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
-    return type(fact).__name__
+def fact_summary(fact: AnyFact) -> str:
+    """A fact's legal content in a few words (audit reports, the demo's output); one case per kind."""
+    match fact:
+        case f.LicenceObtained():
+            complementary = fact.complementary_training_on
+            return (f"licence obtained {fact.obtained_on.isoformat()} ({fact.training.value}"
+                    + (f", formation complémentaire {complementary.isoformat()}" if complementary else "") + ")")
+        case f.OffenceEstablished():
+            return offence_summary(fact)
+        case f.StageCompleted():
+            return f"{fact.case.value} stage {stage_days(fact)}"
+        case f.LetterNotified():
+            return f"lettre {fact.code.value} notified {fact.notified_on.isoformat()}"
+        case f.OffenceAnnulled():
+            return f"annulment of offence {fact.offence_id} decided {fact.decided_on.isoformat()}"
+        case f.LicenceSurrendered():
+            return f"licence surrendered {fact.surrendered_on.isoformat()}"
+        case f.LicenceReissued():
+            return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+        case _:
+            assert_never(fact)
+
+
+def offence_summary(fact: f.OffenceEstablished) -> str:
+    weight = (f"{fact.points} point(s), {fact.offence_class.value}" if fact.points is not None
+              and fact.offence_class is not None else
+              f"speeding {fact.speeding.excess_kmh} km/h over {fact.speeding.limit_kmh}" if fact.speeding
+              else "")
+    registered = (f", registered in the national file on {fact.registered_on.isoformat()}"
+                  if fact.registered_on is not None and fact.registered_on != fact.established_on else "")
+    return (f"offence committed {fact.committed_on.isoformat()}, date de valeur "
+            f"{fact.established_on.isoformat()}" + registered + (f", {weight}" if weight else ""))
 
 
 def stage_days(stage: StageCompleted) -> str:

@@ -5,8 +5,9 @@ These commands parse, call `projections.reconciliation.run` / `projections.audit
 bar and tables on the terminal, CSV or JSON files). The extract is streamed: a row is read, reconciled and
 written before the next one is read, so a 1,000,000-line extract runs in bounded memory.
 
-Exit codes: 0 done (unreadable extract lines are reported, not fatal), 1 the store failed, 2 bad input (the
-extract cannot be opened or its header lacks a required column, a bad option value).
+Exit codes: 0 done (unreadable extract lines are reported, not fatal unless `--fail-on unreadable`), 1 the
+store failed, 2 bad input (the extract cannot be opened, its header lacks a required column, no line of it
+could be read, a bad option value). The extract's format: docs/formats/prefecture-extract.md.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -24,10 +26,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from api.cli.store_commands import BAD_INPUT, fail, open_ledger
+from api.logs import job
 from api.report_output import ReportFormat, ReportItem, ReportWriter, format_of_path
 from api.settings import get_settings
+from ledger.fact_index import current_index
 from ledger.values import Mode
 from projections import audit_reports
+from projections.national_reports import contestable_report, zero_balance_report
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
 from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow
@@ -35,6 +40,14 @@ from projections.sources import reconciliation_of
 
 BAD_ROWS_SHOWN = 20  # unreadable lines echoed on the terminal; all of them are in the JSON report / --errors
 PROGRESS_EVERY = 500  # rows between two updates of the row counter
+
+
+
+class FailOn(StrEnum):
+    """What else makes `reconcile` fail (exit 2) besides an extract that cannot be read at all."""
+
+    UNREADABLE = "unreadable"  # any unreadable line
+
 
 report_app = typer.Typer(name="report", help="Audit reports across licences.", no_args_is_help=True)
 
@@ -46,6 +59,14 @@ def _day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a date YYYY-MM-DD", BAD_INPUT)
+
+
+def _days(first_day: str | None, last_day: str | None) -> tuple[date | None, date | None]:
+    """`--from` and `--to` as days; `--from` after `--to` is an empty period, refused rather than reported empty."""
+    first, last = _day(first_day, "--from"), _day(last_day, "--to")
+    if first is not None and last is not None and first > last:
+        fail(f"--from: {first.isoformat()} is after --to {last.isoformat()}", BAD_INPUT)
+    return first, last
 
 
 def _required_day(value: str, option: str) -> date:
@@ -123,7 +144,8 @@ def _counted(
 
 
 def reconcile(
-    extract: Annotated[Path, typer.Argument(help="The préfecture's extract (CSV, see formats/prefecture-extract).",
+    extract: Annotated[Path, typer.Argument(help="The préfecture's extract: CSV, format in "
+                                                 "docs/formats/prefecture-extract.md.",
                                             exists=True, dir_okay=False, readable=True)],
     out: Annotated[Path | None, typer.Option("--out", help="Write the report here: report.csv or report.json "
                                                           "(default: CSV on standard output).")] = None,
@@ -135,15 +157,20 @@ def reconcile(
                                                                 "licence_number, field, reason).")] = None,
     fold: Annotated[bool, typer.Option("--fold", help="Fold every licence from its events even when the read "
                                                       "model could answer the matching rows.")] = False,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="unreadable: exit 2 when any line of the "
+                                                                    "extract cannot be read.")] = None,
 ) -> None:
     """Reconcile a préfecture extract with the ledger, each row as of its extract date.
 
     One classified, explained report row per extract row; a progress bar, then a summary table (rows per kind).
+    The extract's format is docs/formats/prefecture-extract.md.
     """
     fmt = report_format or format_of_path(out)
     stderr = Console(stderr=True)
     summary_console = Console() if out is not None else stderr
-    with ExitStack() as stack:
+    with ExitStack() as check:
+        _open_extract(check, extract)  # a refused file stops here, before any progress bar is drawn
+    with ExitStack() as stack, job("reconcile", every=PROGRESS_EVERY * 20, file=extract.name) as log:
         ledger = stack.enter_context(open_ledger(get_settings()))
         progress = stack.enter_context(Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -155,12 +182,13 @@ def reconcile(
         echo = _BadRowEcho(stderr)
         reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
         try:
-            for item in _counted(reconciliation.run(reader), progress, task):
+            for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
                 if isinstance(item, BadRow):
                     echo(item)
                     writer.bad_row(item)
                 else:
                     writer.row(item)
+                log.advance(count)
         except InvalidExtract as error:  # an unterminated quote: the rest of the file cannot be read
             fail(f"{extract}: {error}", BAD_INPUT)
         summary = reconciliation.summary.as_json()
@@ -170,6 +198,19 @@ def reconcile(
     echo.close(f"all of them are in {errors}" if errors else "all of them are in the JSON report"
                if fmt is ReportFormat.JSON else "--errors FILE lists them all")
     summary_console.print(_summary_table(f"Reconciliation of {extract.name}", summary))
+    _check_readable(extract, summary, fail_on)
+
+
+def _check_readable(extract: Path, summary: dict[str, int], fail_on: FailOn | None) -> None:
+    """Exit 2 when no line of the extract could be read, or (`--fail-on unreadable`) when any could not."""
+    unreadable = summary["unreadable_rows"]
+    if not unreadable:
+        return
+    read = sum(summary.values()) - unreadable - summary[Kind.MISSING_FROM_EXTRACT.value]
+    if read == 0:
+        fail(f"{extract}: none of its {unreadable} line(s) could be read; nothing was reconciled", BAD_INPUT)
+    if fail_on is FailOn.UNREADABLE:
+        fail(f"{extract}: {unreadable} line(s) could not be read (--fail-on unreadable)", BAD_INPUT)
 
 
 # -- audit reports -------------------------------------------------------------------------------------------
@@ -229,8 +270,11 @@ def recorded_by(
     out: OutOption = None,
 ) -> None:
     """Every fact RECORDER entered in the ledger between --from and --to (recording days, Europe/Paris)."""
-    since, until = audit_reports.recording_period(_day(first_day, "--from"), _day(last_day, "--to"))
+    since, until = audit_reports.recording_period(*_days(first_day, last_day))
     with open_ledger(get_settings()) as ledger:
+        index = current_index(ledger)
+        Console(stderr=True).print(f"source: fact index at notification {index.position()}" if index else
+                                   "source: scan of the event log", highlight=False)
         _emit(audit_reports.facts_recorded_by(ledger, recorder, since=since, until=until),
               audit_reports.RECORDED_FACT_COLUMNS, f"Facts recorded by {recorder}", fmt, out,
               table_columns=("position", "recorded_at", "licence_number", "type", "fact_id", "evidence_ref",
@@ -247,7 +291,9 @@ def zero_balance(
     """Licences whose balance was 0 at the end of --on: valid awaiting a lettre 48SI, or invalidated."""
     day = _required_day(on, "--on")
     with open_ledger(get_settings()) as ledger:
-        _emit(audit_reports.zero_balance_on(ledger, day, mode), audit_reports.ZERO_BALANCE_COLUMNS,
+        rows, source = zero_balance_report(ledger, day, mode)
+        Console(stderr=True).print(source.describe(), highlight=False)
+        _emit(rows, audit_reports.ZERO_BALANCE_COLUMNS,
               f"Licences at 0 points on {day.isoformat()} ({mode.value})", fmt, out,
               table_columns=("licence_number", "status", "zero_since", "forty_eight_si_on", "explanation"))
 
@@ -260,9 +306,11 @@ def contestable_invalidations(
     out: OutOption = None,
 ) -> None:
     """Lettres 48SI notified while the legal balance was positive (void: CE 29 sept. 2023 n° 461479)."""
-    since, until = _day(first_day, "--from"), _day(last_day, "--to")
+    since, until = _days(first_day, last_day)
     with open_ledger(get_settings()) as ledger:
-        _emit(audit_reports.contestable_invalidations(ledger, since=since, until=until),
+        rows, source = contestable_report(ledger, since=since, until=until)
+        Console(stderr=True).print(source.describe(), highlight=False)
+        _emit(rows,
               audit_reports.CONTESTABLE_COLUMNS, "Contestable invalidations (void lettres 48SI)", fmt, out,
               table_columns=("licence_number", "notified_on", "fact_id", "legal_balance", "explanation"))
 

@@ -1,7 +1,8 @@
 """`points-ledger simulate FILE...`: evaluate scenario files (tests/scenarios/FORMAT.md), write nothing.
 
 Exit 0 when every expectation holds, 1 when one does not, 2 when a file is invalid (the message names the
-file, the event and the field).
+file, the event and the field). Every file is reported: a file the law cannot fold (a defect of the product,
+never of the file) is that file's error — its expectations do not hold (exit 1) — and the run goes on.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def _print_explanation(scenario: Scenario, on: date, mode: Mode) -> None:
         typer.echo(f"    next: {change.on.isoformat()} {change.kind} {change.points:+d} ({change.article})")
 
 
+def _report_fold_error(scenario: Scenario, error: Exception, as_json: bool) -> None:
+    reason = f"the law could not fold this file: {type(error).__name__}: {error}"
+    if as_json:
+        typer.echo(json.dumps({"file": scenario.source, "title": scenario.title, "ok": False,
+                               "error": {"where": "fold", "field": "", "reason": reason}}, ensure_ascii=False))
+    else:
+        typer.echo(f"FAIL {scenario.title}  ({scenario.source}): {reason}")
+
+
 def simulate(
     files: Annotated[list[Path], typer.Argument(help="Scenario JSON files.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file, one per line.")] = False,
@@ -101,7 +111,12 @@ def simulate(
             else:
                 typer.echo(f"invalid scenario: {error}", err=True)
             continue
-        result = evaluate(scenario)
+        try:
+            result = evaluate(scenario)
+        except Exception as error:  # one file's failure must not hide the others' results
+            all_ok = False
+            _report_fold_error(scenario, error, as_json)
+            continue
         all_ok = all_ok and result.ok
         if as_json:
             line = {"file": scenario.source, **result.as_json()}

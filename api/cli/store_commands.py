@@ -19,9 +19,13 @@ import typer
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from api.cli.demo_licences import DemoLicence, demo_licences
+from api.cli.progress import import_progress
 from api.clock import now_utc, today_in_paris
+from api.logs import configure_logging, job, logger
+from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
 from ledger.application import PointsLedger, Recorded
+from ledger.bulk_import import DEFAULT_BATCH_SIZE
 from ledger.errors import InvalidFact, LedgerError
 from ledger.storage import storage_env
 from ledger.transfer import export_events, import_lines
@@ -30,6 +34,7 @@ from projections.wording import fact_summary
 
 BAD_INPUT = 2
 STORE_FAILED = 1
+APP_FACTORY = "api.http.app:create_app"
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -45,7 +50,7 @@ def open_ledger(settings: Settings) -> Iterator[PointsLedger]:
     except InvalidFact as error:
         fail(f"{error.field}: {error.reason} (POINTS_LEDGER_DATABASE_URL)", BAD_INPUT)
     try:
-        ledger = PointsLedger(env)
+        ledger = ObservedLedger(env)
     except (PersistenceError, psycopg.Error, OSError) as error:
         fail(f"database_url: cannot open the store: {one_line(error)}", STORE_FAILED)
     try:
@@ -67,18 +72,51 @@ def one_line(error: BaseException) -> str:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (default: 8000).", min=1, max=65535)] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: POINTS_LEDGER_HOST, "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: POINTS_LEDGER_PORT, 8000).",
+                                             min=1, max=65535)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: POINTS_LEDGER_WORKERS, 1); "
+                                                     "each opens POINTS_LEDGER_POOL_SIZE connections.",
+                                                min=1, max=64)] = None,
 ) -> None:
-    """Run the HTTP service (uvicorn) on the configured store."""
+    """Run the HTTP service (uvicorn) on the configured store, with /metrics on its own listener."""
     import uvicorn
 
-    from api.http.app import create_app
+    from api import metrics
 
     settings = get_settings()
     with open_ledger(settings):
         pass  # fail here, in one line, rather than inside uvicorn's startup with a traceback
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    workers = workers or settings.workers
+    configure_logging(settings.log_format, settings.log_level or "info")
+    multiprocess_dir = metrics.prepare_multiprocess(workers)
+    try:
+        _start_metrics(settings, multiprocess_dir)
+        # An import string and a factory: each worker process builds its own app, ledger and pool.
+        uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
+                    workers=workers, access_log=False, log_level=settings.log_level or "info")
+    finally:
+        metrics.remove_multiprocess(multiprocess_dir)
+
+
+def _start_metrics(settings: Settings, multiprocess_dir: Path | None) -> None:
+    """The /metrics listener. A port the operator chose must work (else exit 1); the default one may be taken
+    by another service on the host: then a warning, and the service runs without it."""
+    from api import metrics
+
+    if not settings.metrics_port:
+        return
+    where = f"{settings.metrics_host}:{settings.metrics_port}"
+    try:
+        metrics.serve_metrics(settings.metrics_host, settings.metrics_port, multiprocess_dir)
+    except OSError as error:
+        reason = f"cannot listen on {where} ({error.strerror or error})"
+        if "metrics_port" in settings.model_fields_set:
+            fail(f"metrics_port: {reason}; POINTS_LEDGER_METRICS_PORT=0 turns /metrics off", STORE_FAILED)
+        logger().warning("metrics unavailable", reason=reason, hint="set POINTS_LEDGER_METRICS_PORT")
+        return
+    logger().info("metrics listening", url=f"http://{where}/metrics")
 
 
 # -- demo -------------------------------------------------------------------------------------------------
@@ -105,18 +143,45 @@ def record_demo_licence(ledger: PointsLedger, demo: DemoLicence) -> tuple[int, i
 
 
 def demo() -> None:
-    """Record a handful of realistic licences in the configured store and print their balance today."""
+    """Record a handful of realistic licences in the configured store and print their balance today, then how
+    to open each one's page in the web interface."""
     settings = get_settings()
     with open_ledger(settings) as ledger:
         typer.echo(f"store: {settings.database_url}")
         written = present = 0
         try:
-            for licence in demo_licences(now_utc()):
+            licences = demo_licences(now_utc())
+            for licence in licences:
                 new, old = record_demo_licence(ledger, licence)
                 written, present = written + new, present + old
         except LedgerError as error:
             fail(str(error), BAD_INPUT)
         typer.echo(f"\n{written} facts recorded, {present} already present.")
+    typer.echo(web_interface_help(settings, [d.licence.licence_number for d in licences]))
+
+
+def program_name() -> str:
+    """How the user called this command (`.venv/bin/points-ledger`), to print commands they can paste."""
+    called = Path(sys.argv[0])
+    if called.name != "points-ledger":
+        return "points-ledger"
+    try:
+        return str(called.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(called)
+
+
+def web_interface_help(settings: Settings, numbers: list[str]) -> str:
+    """Where each demo licence's page is and how to sign in (nothing is created: the demo stays idempotent)."""
+    command = program_name()
+    base = f"http://{settings.host}:{settings.port}"
+    pages = "\n".join(f"  {base}/ui/licences/{number}" for number in numbers)
+    return (f"\nWeb interface (in French): start the service, create a token, open a licence's page and paste "
+            f"the token in the sign-in form:\n"
+            f"  {command} serve &\n"
+            f"  {command} tokens create --role auditor --subject \"Démo\"\n"
+            f"{pages}\n"
+            f"(a driver token, `tokens create --role driver --licence NUMBER`, opens that licence only)")
 
 
 # -- export / import --------------------------------------------------------------------------------------
@@ -127,7 +192,7 @@ def export(
                                              metavar="FILE", dir_okay=False)] = None,
 ) -> None:
     """Write every event of every licence as JSON lines, in recording order."""
-    with open_ledger(get_settings()) as ledger:
+    with open_ledger(get_settings()) as ledger, job("export", out=str(out or "stdout")) as log:
         if out is None:
             count = export_events(ledger, sys.stdout)
             sys.stdout.flush()
@@ -137,31 +202,54 @@ def export(
                     count = export_events(ledger, stream)
             except OSError as error:
                 fail(f"out: cannot write {out}: {error.strerror or error}", BAD_INPUT)
+        log.count = count
         typer.echo(f"exported {count} events", err=True)
 
 
-def _read_lines(source: str) -> list[str]:
+@contextmanager
+def _opened(source: str) -> Iterator[TextIO]:
+    """The export to read, as a stream of lines (standard input for '-')."""
     if source == "-":
-        stream: TextIO = sys.stdin
-        return stream.read().splitlines()
+        yield sys.stdin
+        return
     try:
-        return Path(source).read_text(encoding="utf-8").splitlines()
+        with Path(source).open(encoding="utf-8") as stream:
+            yield stream
     except OSError as error:
         fail(f"file: cannot read {source}: {error.strerror or error}", BAD_INPUT)
-    except UnicodeDecodeError as error:
-        fail(f"file: {source} is not UTF-8 text ({error.reason})", BAD_INPUT)
 
 
 def import_(
     source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="An export; '-' or nothing reads stdin.")] = "-",
+    bulk: Annotated[bool, typer.Option("--bulk", help="FILE is a national backfill (docs/formats/backfill.md), "
+                                                      "written by binary COPY; resumable.")] = False,
+    backfill_format: Annotated[str | None, typer.Option("--format", help="With --bulk: jsonl or csv (default: from "
+                                                                         "the file's suffix).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="With --bulk: licences per "
+                                                                        "transaction.")] = DEFAULT_BATCH_SIZE,
 ) -> None:
-    """Write the events of an export into the configured store (idempotent: present events are skipped)."""
-    lines = _read_lines(source)
-    with open_ledger(get_settings()) as ledger:
+    """Write the events of an export into the configured store, in one transaction: every line is checked as the
+    API checks a fact, and one refused line writes nothing. Idempotent: present events are skipped.
+
+    With --bulk, FILE is a backfill of facts instead (see docs/formats/backfill.md), written by binary COPY."""
+    if bulk:
+        if source == "-":
+            fail("--bulk: name the backfill file (its size drives the progress bar)", BAD_INPUT)
+        from api.cli.bulk_commands import bulk_import
+
+        bulk_import(Path(source), backfill_format, batch_size)
+        return
+    name = source if source != "-" else "stdin"
+    total = Path(source).stat().st_size if source != "-" and Path(source).is_file() else None
+    with (open_ledger(get_settings()) as ledger, _opened(source) as stream, import_progress(total) as progress,
+          job("import", file=source) as log):
         try:
-            report = import_lines(ledger, lines)
+            report = import_lines(ledger, log.counted(stream), lambda _lines: progress(stream))
         except InvalidFact as error:
-            fail(f"{source if source != '-' else 'stdin'}: {error}; nothing was written", BAD_INPUT)
+            fail(f"{name}: {error}; nothing was written", BAD_INPUT)
+        except UnicodeDecodeError as error:
+            fail(f"file: {name} is not UTF-8 text ({error.reason}); nothing was written", BAD_INPUT)
+        log.totals.update(written=report.written, skipped=report.skipped)
     typer.echo(f"read {report.read} events: {report.written} written, {report.skipped} already present, "
                f"{report.licences} licences written to")
 

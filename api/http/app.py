@@ -27,10 +27,12 @@ from api.http.routes import (
     reconciliation,
     reports,
     simulate,
+    token_audit,
 )
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
+from api.read_model_keeper import ReadModelKeeper
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.storage import storage_env
@@ -61,9 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = tokens
         app.state.access_log = AccessLog.for_ledger(ledger)
         sampler = Sampler(ledger).start()
+        keeper = ReadModelKeeper(ledger).start()  # PostgreSQL: the read model follows the writes
         try:
             yield
         finally:
+            keeper.stop()
             sampler.stop()
             app.state.access_log.close()
             tokens.close()
@@ -79,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level or "info")
     app.add_middleware(RequestLog)
     register_error_handlers(app)
 
@@ -95,9 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request.app.state.ledger.recorder.max_notification_id()  # a store error becomes 503 (api/http/errors.py)
         return {"status": "ready"}
 
-    for module in (licences, batch, balances, history, audit, simulate, reconciliation, reports, integrity):
+    for module in (licences, batch, balances, history, audit, token_audit, simulate, reconciliation, reports,
+                   integrity):
         app.include_router(module.router)
-    ui.install(app, settings.session_secret)
+    ui.install(app, settings.session_secret, settings.database_url)
     # Added last, so they wrap everything above (the web pages included): the access log sees every route's
     # caller and status, and the body guard refuses an oversized or non-JSON-safe body before anything runs.
     app.add_middleware(ReadAudit)

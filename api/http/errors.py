@@ -5,7 +5,8 @@ Starlette's own HTTP errors (unknown route, wrong method) the same shape, so a c
 
 - `InvalidFact` → 422, `loc` names the request field (`["body", "established_on"]`);
 - `ScenarioError` → 422, `loc` names the scenario's event and field;
-- `LicenceNotFound` → 404;
+- `LicenceNotFound` → 404; `LicenceNotYetRecorded` (`known_at` before the licence was recorded) → 404 naming
+  `known_at`;
 - `LicenceAlreadyExists`, `EvidenceConflict`, `ConcurrencyConflict` → 409;
 - `ApiError` (raised by the auth dependencies and routes) → its own status.
 
@@ -35,6 +36,7 @@ from ledger.errors import (
     InvalidFact,
     LicenceAlreadyExists,
     LicenceNotFound,
+    LicenceNotYetRecorded,
 )
 from projections.reconciliation.extract import InvalidExtract
 from projections.scenario import ScenarioError
@@ -110,6 +112,11 @@ def _not_found(_: Request, exc: Exception) -> JSONResponse:
     return error_response(404, ["path", "number"], str(exc), "licence_not_found")
 
 
+def _not_yet_recorded(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LicenceNotYetRecorded)
+    return error_response(404, ["query", "known_at"], str(exc), "licence_not_yet_recorded")
+
+
 def _conflict(_: Request, exc: Exception) -> JSONResponse:
     loc: list[str | int]
     if isinstance(exc, EvidenceConflict):
@@ -183,6 +190,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidFact, _invalid_fact)
     app.add_exception_handler(ScenarioError, _scenario_error)
     app.add_exception_handler(LicenceNotFound, _not_found)
+    app.add_exception_handler(LicenceNotYetRecorded, _not_yet_recorded)
     for conflict in (EvidenceConflict, LicenceAlreadyExists, ConcurrencyConflict):
         app.add_exception_handler(conflict, _conflict)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -201,7 +209,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorResponse, "description": "The store is unavailable: retry after `Retry-After` seconds."},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No licence with this number."},
+    404: {"model": ErrorResponse, "description": "No licence with this number (or none recorded yet at "
+                                                 "`known_at`)."},
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse,

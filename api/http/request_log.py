@@ -77,7 +77,8 @@ class RequestLog:
             duration = time.perf_counter() - started
             route = route_of(scope)
             REQUEST_DURATION.labels(method=scope["method"], route=route, status=str(status)).observe(duration)
-            licence = (scope.get("path_params") or {}).get("number")
-            logger().info("request", method=scope["method"], route=route, path=scope["path"], licence=licence,
-                          status=status, duration_ms=round(duration * 1000, 2), **caller_of(scope))
+            fields = {"method": scope["method"], "route": route, "path": scope["path"],
+                      "licence": (scope.get("path_params") or {}).get("number"), "status": status,
+                      "duration_ms": round(duration * 1000, 2), **caller_of(scope)}
+            logger().info("request", **{key: value for key, value in fields.items() if value is not None})
             clear_request()

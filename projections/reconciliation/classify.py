@@ -29,6 +29,7 @@ from typing import Any
 
 from ledger.facts import Fact, LetterNotified, LicenceRecord, OffenceEstablished, StageCompleted
 from ledger.law.stage_recovery import attestation_deadline
+from ledger.law.vocabulary import AnomalyKind, Rule
 from ledger.values import LetterCode, Mode, Status
 from projections.explanation import DayState
 from projections.reconciliation.extract import ExtractRow
@@ -175,7 +176,7 @@ def _contestable_letters(
     letters = sorted((f for f in file.record.facts if isinstance(f, LetterNotified)
                       and f.code is LetterCode.L48SI and start <= f.notified_on <= day),
                      key=lambda f: (f.notified_on, f.order_key))
-    void = {a.fact_id for a in legal_timeline.anomalies if a.kind == "void_48si" and a.on <= day}
+    void = {a.fact_id for a in legal_timeline.anomalies if a.kind is AnomalyKind.VOID_48SI and a.on <= day}
     void_letters = tuple(letter for letter in letters if letter.fact_id in void)
     if void_letters:
         return void_letters
@@ -204,7 +205,7 @@ def _crediting_stages(row: ExtractRow, file: LicenceFile, legal: Timeline) -> li
     """The stages that credited points (legal mode) with effect on or before the extract date, oldest first."""
     stages = []
     for movement in legal.movements_until(row.extract_date):
-        if movement.rule != "stage_credit" or movement.delta <= 0 or movement.fact_id is None:
+        if movement.rule is not Rule.STAGE_CREDIT or movement.delta <= 0 or movement.fact_id is None:
             continue
         fact = file.facts.get(movement.fact_id)
         if not isinstance(fact, StageCompleted):

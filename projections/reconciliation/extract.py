@@ -117,7 +117,7 @@ class ExtractReader:
 
     def _read_header(self) -> tuple[str, ...]:
         for raw in self._reader:
-            if any(cell.strip() for cell in raw):
+            if any(cell.strip().lstrip("\ufeff").strip() for cell in raw):
                 header = tuple(cell.strip().lstrip("\ufeff").strip().lower() for cell in raw)
                 break
         else:

@@ -84,6 +84,7 @@ ROUTES = (
     Route("read history", "GET", "/licences/{number}/history?on=2021-06-03", READERS),
     Route("read licence events", "GET", "/licences/{number}/events", AUDITORS),
     Route("read audit trail", "GET", "/audit/events?type=offence", AUDITORS),
+    Route("read tokens audit", "GET", "/audit/tokens", AUDITORS),
     Route("simulate", "POST", "/simulate", EVERYONE, lambda n: SCENARIO),
     Route("report facts recorded by", "GET", "/reports/recorded-by?recorder=test&limit=5", AUDITORS),
     Route("report zero balances", "GET", "/reports/zero-balance?on=2021-06-03", AUDITORS),

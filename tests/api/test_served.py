@@ -83,7 +83,6 @@ def test_a_licences_timeline_recorded_over_http_reads_back_on_every_date_against
     number = "E2E-0001"
     prefecture = cli(env, "tokens", "create", "--role", "prefecture", "--subject", "Préfecture E2E")
     organiser = cli(env, "tokens", "create", "--role", "organiser", "--agrement", "R-E2E")
-    driver = cli(env, "tokens", "create", "--role", "driver", "--licence", number)
 
     with served(env, tmp_path / "serve.log") as base, httpx.Client(base_url=base, timeout=30, trust_env=False) as http:
         def post(path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +99,7 @@ def test_a_licences_timeline_recorded_over_http_reads_back_on_every_date_against
             return points
 
         post("/licences", prefecture, {"number": number, "obtained_on": "1998-06-01", "evidence_ref": "ANTS-1"})
+        driver = cli(env, "tokens", "create", "--role", "driver", "--licence", number)  # once the licence exists
         post(f"/licences/{number}/offences", prefecture, {
             "committed_on": "2022-03-10", "established_on": "2022-03-20", "points": 4, "class": "C4",
             "evidence_ref": "PV-1"})

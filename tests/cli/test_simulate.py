@@ -121,3 +121,34 @@ def test_a_date_the_law_cannot_reach_is_an_invalid_file_not_a_crash(tmp_path: Pa
     result = runner.invoke(app, ["simulate", str(_write(tmp_path, "far.json", data))])
     assert result.exit_code == 2
     assert "on: must be between 1900-01-01 and 2199-12-31" in result.output
+
+
+def test_a_file_the_law_cannot_fold_is_that_files_error_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from api.cli import simulate_command
+    from projections.scenario import Scenario, ScenarioResult
+
+    broken = _write(tmp_path, "broken.json", _scenario(title="cannot be folded"))
+    real = simulate_command.evaluate
+
+    def evaluate(scenario: Scenario) -> ScenarioResult:
+        if scenario.title == "cannot be folded":
+            raise LookupError("no rule in force")
+        return real(scenario)
+
+    monkeypatch.setattr(simulate_command, "evaluate", evaluate)
+    result = runner.invoke(app, ["simulate", "--json", str(broken), str(S01)])
+
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert [line["ok"] for line in lines] == [False, True]
+    assert lines[0]["file"] == str(broken)
+    assert "LookupError: no rule in force" in lines[0]["error"]["reason"]
+
+
+def test_known_at_before_the_licence_is_an_invalid_expectation_naming_known_at(tmp_path: Path) -> None:
+    data = _scenario(expect=[{"on": "2022-03-20", "known_at": "1998-05-31", "balance": 12}])
+    result = runner.invoke(app, ["simulate", str(_write(tmp_path, "early.json", data))])
+    assert result.exit_code == 2
+    assert "known_at: 1998-05-31 is before the licence was recorded" in result.output

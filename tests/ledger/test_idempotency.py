@@ -82,3 +82,19 @@ def test_creating_the_same_licence_twice_returns_the_first_recording(ledger: Poi
     assert first.created and not again.created
     assert again.fact_id == licence.fact_id
     assert application_sequence(ledger) == before
+
+
+def test_a_retried_write_answers_the_version_of_its_fact_not_of_the_stream(ledger: PointsLedger) -> None:
+    obtained = a_licence()
+    licence = ledger.create_licence(obtained)
+    offence = an_offence(evidence_ref="PV-2023-0001")
+    first = ledger.record(NUMBER, offence)
+    later = ledger.record(NUMBER, an_offence("2023-05-01", "2023-05-20", fact_id="later",
+                                             evidence_ref="PV-2023-0002"))
+
+    again = ledger.record(NUMBER, offence)
+    licence_again = ledger.create_licence(obtained)
+
+    assert (first.version, later.version) == (2, 3)
+    assert not again.created and again.version == first.version == 2
+    assert not licence_again.created and licence_again.version == licence.version == 1

@@ -95,7 +95,7 @@ def test_contestable_invalidations_are_the_48si_notified_on_a_positive_legal_bal
     assert [(c.licence_number, c.notified_on, c.fact_id, c.legal_balance) for c in found] == [
         ("C1", date(2023, 5, 10), "l-c", 4)]
     assert found[0].fact_ids == ("l-c", "s-c")
-    assert "void" in found[0].explanation and "stage credit +4" in found[0].explanation
+    assert "void" in found[0].explanation and "Stage de sensibilisation : points crédités +4" in found[0].explanation
     assert list(audit_reports.contestable_invalidations(ledger, until=date(2023, 5, 9))) == []
     assert len(list(audit_reports.contestable_invalidations(ledger, since=date(2023, 5, 10)))) == 1
 

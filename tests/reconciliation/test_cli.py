@@ -47,6 +47,18 @@ def points_ledger(url: str, *args: str, cwd: Path) -> subprocess.CompletedProces
                           timeout=120)
 
 
+def test_reconcile_reads_an_extract_saved_by_french_excel(store: str, extract: Path, tmp_path: Path) -> None:
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + EXTRACT.replace(",", ";").replace("\n", "\r\n").encode())
+    reports = []
+    for source in (extract, excel):
+        out = tmp_path / f"{source.stem}-report.csv"
+        done = points_ledger(store, "reconcile", str(source), "--out", str(out), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        reports.append(out.read_text(encoding="utf-8"))
+    assert reports[0] == reports[1] and reports[0].count("\n") == 5
+
+
 def test_reconcile_writes_a_csv_report_and_prints_the_summary(store: str, extract: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.csv"
 

@@ -122,3 +122,32 @@ def test_unreadable_lines_are_reported_and_the_other_rows_are_still_reconciled()
     assert kinds == [(2, Kind.MATCH), (7, Kind.STAGE_OVERDUE)]
     assert reconciliation.summary.bad_rows == 4
     assert reconciliation.summary.as_json()["stage_overdue"] == 1
+
+
+def test_a_french_excel_extract_with_semicolons_and_a_bom_is_read_like_a_comma_one() -> None:
+    comma = read("licence_number,extract_date,balance,status,ceiling\n"
+                 "A,2025-01-31,8,valid,12\n"
+                 '"B,1",2025-01-31,x,valid,\n')
+    semicolon = read("\ufeff\r\nlicence_number;extract_date;balance;status;ceiling\r\n"
+                     "A;2025-01-31;8;valid;12\r\n"
+                     "B,1;2025-01-31;x;valid;\r\n")
+
+    assert [r.licence_number for r in semicolon] == ["A", "B,1"]
+    assert semicolon[0] == ExtractRow(3, "A", date(2025, 1, 31), 8, Status.VALID, 12, None)
+    assert comma[0] == ExtractRow(2, "A", date(2025, 1, 31), 8, Status.VALID, 12, None)
+    assert problems(semicolon[1]) == problems(comma[1])
+
+
+@pytest.mark.parametrize(("header", "delimiter"), [
+    ("licence_number,extract_date,balance,status", ","),
+    ("licence_number;extract_date;balance;status", ";"),
+    ("\ufefflicence_number;extract_date;balance;status", ";"),
+])
+def test_the_header_line_decides_the_separator(header: str, delimiter: str) -> None:
+    assert open_extract(io.StringIO(header + "\n", newline="")).delimiter == delimiter
+
+
+def test_a_semicolon_file_whose_header_lacks_a_column_names_it() -> None:
+    with pytest.raises(InvalidExtract) as error:
+        open_extract(io.StringIO("licence_number;extract_date;balance\nA;2025-01-31;8\n", newline=""))
+    assert (error.value.line, error.value.field) == (1, "status")

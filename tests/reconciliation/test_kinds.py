@@ -88,7 +88,7 @@ def test_an_invalidation_on_a_void_48si_after_a_stage_is_contestable(ledger: Poi
     text = row.explanation
     assert "lettre 48SI notified 2023-05-10" in text and "fact l-c, evidence" in text
     assert "void" in text and "legal balance that day was 4" in text and "461479" in text
-    assert "stage credit +4" in text and "effective 2023-04-22" in text
+    assert "Stage de sensibilisation : points crédités +4" in text and "effective 2023-04-22" in text
     # The préfecture also seems to lack the stage, whose attestation is not yet due (2023-06-06).
     assert [s.fact_id for s in row.missing_stages] == ["s-c"]
     assert not row.missing_stages[0].overdue
@@ -118,8 +118,8 @@ def test_an_extract_with_the_administrative_figures_is_administrative_practice(l
     assert (row.administrative_balance, row.administrative_status) == (6, Status.VALID)
     text = row.explanation
     assert "administrative practice" in text and "date de valeur" in text
-    assert "2021-01-10: no probation majoration" in text and "o-p" in text
-    assert "2021-01-10: probation majoration +2" in text and "R223-1 II" in text
+    assert "2021-01-10: Majoration perdue" in text and "o-p" in text
+    assert "2021-01-10: Majoration annuelle du permis probatoire +2" in text and "R223-1 II" in text
 
 
 def test_any_other_difference_is_a_balance_mismatch_explained_by_the_movements(ledger: PointsLedger) -> None:
@@ -130,8 +130,8 @@ def test_any_other_difference_is_a_balance_mismatch_explained_by_the_movements(l
     assert row.kind is Kind.BALANCE_MISMATCH
     text = row.explanation
     assert "Ledger movements up to 2024-03-01" in text
-    assert "date de valeur 2024-02-01: withdrawal -4" in text and "L223-1" in text and "o-a" in text
-    assert "Next: effective 2024-05-15: stage credit +4" in text
+    assert "date de valeur 2024-02-01: Retrait de points -4" in text and "L223-1" in text and "o-a" in text
+    assert "Next: effective 2024-05-15: Stage de sensibilisation : points crédités +4" in text
 
 
 def test_a_stale_extract_is_a_mismatch_that_says_since_when_the_balance_changed(ledger: PointsLedger) -> None:

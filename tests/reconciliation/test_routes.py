@@ -82,6 +82,14 @@ def test_the_prefecture_and_the_auditor_reconcile_an_extract_as_json(service: Se
     assert response.headers["x-extract-unreadable-lines"] == "1"
 
 
+def test_an_extract_saved_by_french_excel_gives_the_same_report(service: Service) -> None:
+    """Semicolons, CRLF and a UTF-8 BOM: the same rows as the comma file."""
+    excel = "\ufeff" + EXTRACT.replace(",", ";").replace("\n", "\r\n")
+    comma, semicolon = (service.upload("/reconciliations", text=text).json() for text in (EXTRACT, excel))
+    assert semicolon["rows"] == comma["rows"] and semicolon["summary"] == comma["summary"]
+    assert [e["line"] for e in semicolon["errors"]] == [e["line"] for e in comma["errors"]] == [5]
+
+
 @pytest.mark.parametrize("path", UPLOADS)
 @pytest.mark.parametrize("role", ["organiser", "driver"])
 def test_other_roles_may_not_upload_an_extract(service: Service, path: str, role: str) -> None:

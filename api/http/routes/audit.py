@@ -17,6 +17,7 @@ from api.http.deps import LedgerDep, LicenceNumber
 from api.http.errors import ERROR_RESPONSES, NOT_FOUND
 from api.http.schemas import MAX_POSITION, EventPage, EventView, MomentFrom, MomentUntil
 from ledger.application import PointsLedger
+from ledger.fact_index import audit_events as indexed_audit_events
 
 router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
@@ -64,8 +65,8 @@ def audit_events(
     limit: Limit = 100,
 ) -> EventPage:
     """Every event in commit order (position = the application sequence), filtered."""
-    found, next_after = ledger.audit_events(recorded_by=recorded_by, since=since, until=until,
-                                            event_type=event_type, after=after, limit=limit)
+    found, next_after, source = indexed_audit_events(ledger, recorded_by=recorded_by, since=since, until=until,
+                                                     event_type=event_type, after=after, limit=limit)
     numbers: dict[UUID, str] = {}
 
     def number_of(event: Any) -> str:
@@ -75,4 +76,4 @@ def audit_events(
         return numbers[event.originator_id]
 
     return EventPage(events=[_view(ledger, position, event, number_of(event)) for position, event in found],
-                     next_after=next_after)
+                     next_after=next_after, source=source)

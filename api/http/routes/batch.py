@@ -16,20 +16,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from api.http.auth import AuthenticatedRoute, Principal, Role, require_roles
 from api.http.deps import LedgerDep, Now
 from api.http.errors import ERROR_RESPONSES, ApiError, body_loc
-from api.http.schemas import (
-    LICENCE_NUMBER_PATTERN,
-    AnnulmentRecord,
-    LetterRecord,
-    OffenceRecord,
-    ReissueRecord,
-    RequestModel,
-    SurrenderRecord,
-)
+from api.http.fact_bodies import BODIES, FactBody
+from api.http.schemas import LICENCE_NUMBER_PATTERN
+from ledger import kinds
 from ledger.application import Recorded
 from ledger.batch_write import MAX_BATCH, Refused
 from ledger.errors import EvidenceConflict, InvalidFact, LedgerError, LicenceNotFound
@@ -39,11 +33,18 @@ router = APIRouter(tags=["licences"], responses=ERROR_RESPONSES, route_class=Aut
 
 Prefecture = Annotated[Principal, Depends(require_roles(Role.PREFECTURE))]
 
-FactKind = Literal["offence", "letter", "annulment", "surrender", "reissue"]
-MODELS: dict[str, type[RequestModel]] = {
-    "offence": OffenceRecord, "letter": LetterRecord, "annulment": AnnulmentRecord, "surrender": SurrenderRecord,
-    "reissue": ReissueRecord,
-}
+# Every kind the préfecture records, with its single route's body (generated from the declaration).
+MODELS: dict[str, type[FactBody]] = {kind.name: BODIES[kind.name] for kind in kinds.FACT_KINDS
+                                     if kind.recorder == Role.PREFECTURE.value}
+
+
+def _batch_kind(name: str) -> str:
+    if name not in MODELS:
+        raise ValueError(f"{name!r} is not one of {', '.join(MODELS)}")
+    return name
+
+
+FactKind = Annotated[str, AfterValidator(_batch_kind), Field(json_schema_extra={"enum": list(MODELS)})]
 _NUMBER = re.compile(LICENCE_NUMBER_PATTERN)
 # The `type` a single route's error answer would carry for the same refusal (api/http/errors.py).
 ERROR_TYPES: dict[type[LedgerError], str] = {InvalidFact: "invalid_fact", LicenceNotFound: "licence_not_found",

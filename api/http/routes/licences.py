@@ -8,31 +8,23 @@ recorded — the original fact's id and the current version come back with `crea
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Protocol
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
 from api.http.auth import AuthenticatedRoute, Principal, Role, require_roles, stage_agrement
 from api.http.deps import LedgerDep, LicenceNumber, Now
 from api.http.errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
-from api.http.schemas import (
-    AnnulmentRecord,
-    LetterRecord,
-    LicenceCreate,
-    OffenceRecord,
-    RecordedResponse,
-    ReissueRecord,
-    StageRecord,
-    SurrenderRecord,
-)
-from ledger.application import PointsLedger, Recorded
-from ledger.facts import LegalFact
+from api.http.fact_bodies import BODIES
+from api.http.schemas import RecordedResponse
+from ledger import kinds
+from ledger.application import Recorded
+from ledger.declaration import Kind
 
 router = APIRouter(tags=["licences"], responses=ERROR_RESPONSES, route_class=AuthenticatedRoute)
 
-Prefecture = Annotated[Principal, Depends(require_roles(Role.PREFECTURE))]
-Organiser = Annotated[Principal, Depends(require_roles(Role.ORGANISER))]
 
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": RecordedResponse,
@@ -44,10 +36,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 FACT_RESPONSES = {**WRITE_RESPONSES, **NOT_FOUND}
 
 
-class _FactBody(Protocol):
-    def to_fact(self, recorded_at: datetime, recorded_by: str) -> LegalFact: ...
-
-
 def _answer(recorded: Recorded, response: Response) -> RecordedResponse:
     if not recorded.created:
         response.status_code = 200
@@ -55,63 +43,46 @@ def _answer(recorded: Recorded, response: Response) -> RecordedResponse:
                             version=recorded.version, created=recorded.created)
 
 
-def _record(ledger: PointsLedger, number: str, body: _FactBody, principal: Principal, now: datetime,
-            response: Response) -> RecordedResponse:
-    """The body as a fact recorded by the token's subject now, handed to the ledger; the answer's status."""
-    return _answer(ledger.record(number, body.to_fact(now, principal.subject)), response)
-
-
-@router.post("/licences", status_code=201, responses=WRITE_RESPONSES, summary="Create a licence")
-def create_licence(body: LicenceCreate, principal: Prefecture, ledger: LedgerDep, now: Now,
-                   response: Response) -> RecordedResponse:
+def _create_licence(body: Any, principal: Principal, ledger: LedgerDep, now: Now,
+                    response: Response) -> RecordedResponse:
     """Open a licence's stream (prefecture). The same number and content again returns the first recording."""
     return _answer(ledger.create_licence(body.to_fact(now, principal.subject)), response)
 
 
-@router.post("/licences/{number}/offences", status_code=201, responses=FACT_RESPONSES,
-             summary="Record an established offence")
-def record_offence(number: LicenceNumber, body: OffenceRecord, principal: Prefecture, ledger: LedgerDep,
-                   now: Now, response: Response) -> RecordedResponse:
-    """An offence whose réalité is established (prefecture)."""
-    return _record(ledger, number, body, principal, now, response)
+def _record_fact(number: LicenceNumber, body: Any, principal: Principal, ledger: LedgerDep, now: Now,
+                 response: Response) -> RecordedResponse:
+    """Record a fact on a licence; an organiser records under its own agrément (omit `agrement` or give the
+    token's, 403 otherwise)."""
+    if principal.role is Role.ORGANISER:
+        body = body.model_copy(update={"agrement": stage_agrement(principal, body.agrement)})
+    return _answer(ledger.record(number, body.to_fact(now, principal.subject)), response)
 
 
-@router.post("/licences/{number}/stages", status_code=201, responses=FACT_RESPONSES,
-             summary="Record a completed stage")
-def record_stage(number: LicenceNumber, body: StageRecord, principal: Organiser, ledger: LedgerDep,
-                 now: Now, response: Response) -> RecordedResponse:
-    """A stage attended in full (organiser, under its own agrément: omit `agrement` or give the token's)."""
-    body = body.model_copy(update={"agrement": stage_agrement(principal, body.agrement)})
-    return _record(ledger, number, body, principal, now, response)
+def _add_write_route(kind: Kind[Any], path: str, write: Callable[..., RecordedResponse]) -> None:
+    """The write route of a kind of fact: its generated body (`api.http.fact_bodies`), the role that records
+    it, its summary and description from the declaration (`ledger.kinds`)."""
+
+    def route(*args: Any, **kwargs: Any) -> RecordedResponse:
+        return write(*args, **kwargs)
+
+    route.__signature__ = inspect.signature(write).replace(  # type: ignore[attr-defined]
+        parameters=[_typed(p, kind) for p in inspect.signature(write).parameters.values()])
+    route.__name__ = "create_licence" if kind is kinds.LICENCE else f"record_{kind.name}"
+    route.__doc__ = f"{kind.fact.__doc__}\n\nRecorded by: {kind.recorder}. Evidence: {kind.evidence}."
+    router.add_api_route(path, route, methods=["POST"], status_code=201, summary=kind.summary,
+                         responses=WRITE_RESPONSES if kind is kinds.LICENCE else FACT_RESPONSES,
+                         response_model=RecordedResponse)
 
 
-@router.post("/licences/{number}/letters", status_code=201, responses=FACT_RESPONSES,
-             summary="Record a notified letter")
-def record_letter(number: LicenceNumber, body: LetterRecord, principal: Prefecture, ledger: LedgerDep,
-                  now: Now, response: Response) -> RecordedResponse:
-    """A letter 47, 48, 48M, 48N or 48SI received or first presented (prefecture)."""
-    return _record(ledger, number, body, principal, now, response)
+def _typed(parameter: inspect.Parameter, kind: Kind[Any]) -> inspect.Parameter:
+    """The body's parameter typed by the kind's model, the caller's by the kind's recording role."""
+    if parameter.name == "body":
+        return parameter.replace(annotation=BODIES[kind.name])
+    if parameter.name == "principal":
+        return parameter.replace(annotation=Annotated[Principal, Depends(require_roles(Role(kind.recorder)))])
+    return parameter
 
 
-@router.post("/licences/{number}/annulments", status_code=201, responses=FACT_RESPONSES,
-             summary="Record the annulment of an offence")
-def record_annulment(number: LicenceNumber, body: AnnulmentRecord, principal: Prefecture, ledger: LedgerDep,
-                     now: Now, response: Response) -> RecordedResponse:
-    """A withdrawal annulled from the start (prefecture)."""
-    return _record(ledger, number, body, principal, now, response)
-
-
-@router.post("/licences/{number}/surrenders", status_code=201, responses=FACT_RESPONSES,
-             summary="Record the surrender of the licence")
-def record_surrender(number: LicenceNumber, body: SurrenderRecord, principal: Prefecture, ledger: LedgerDep,
-                     now: Now, response: Response) -> RecordedResponse:
-    """The licence handed to the préfecture after a 48SI (prefecture)."""
-    return _record(ledger, number, body, principal, now, response)
-
-
-@router.post("/licences/{number}/reissues", status_code=201, responses=FACT_RESPONSES,
-             summary="Record a new licence after an invalidation")
-def record_reissue(number: LicenceNumber, body: ReissueRecord, principal: Prefecture, ledger: LedgerDep,
-                   now: Now, response: Response) -> RecordedResponse:
-    """A new licence obtained after an invalidation (prefecture)."""
-    return _record(ledger, number, body, principal, now, response)
+_add_write_route(kinds.LICENCE, "/licences", _create_licence)
+for _kind in kinds.FACT_KINDS:
+    _add_write_route(_kind, f"/licences/{{number}}/{_kind.route}", _record_fact)

@@ -16,11 +16,12 @@ from api.http.ui import licence_pages, report_pages, signin_pages
 from api.http.ui.access import PageProblem, SignInNeeded
 from api.http.ui.docs import install_docs
 from api.http.ui.rendering import PACKAGE, problem_page, sign_in_redirect
-from api.http.ui.session import SessionCodec
+from api.http.ui.session import SessionCodec, machine_secret
 
 
-def install(app: FastAPI, session_secret: str | None) -> None:
-    app.state.ui_sessions = SessionCodec(session_secret)
+def install(app: FastAPI, session_secret: str | None, database_url: str) -> None:
+    """Add the interface to `app`; sessions are signed with `session_secret`, else with the store's machine key."""
+    app.state.ui_sessions = SessionCodec(session_secret or machine_secret(database_url))
     app.mount("/ui/static", StaticFiles(directory=PACKAGE / "static"), name="ui-static")
     for module in (signin_pages, licence_pages, report_pages):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ from projections.timeline import Timeline
 WIDTH, HEIGHT = 920, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 20, 44
 MAX_POINTS = 12
+FUTURE = timedelta(days=3 * 365)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,11 @@ class _Scale:
 
 
 def _range(legal: Timeline, administrative: Timeline, chosen: date) -> tuple[date, date]:
+    """From the licence (or the chosen date, if earlier) to the last change, at most `FUTURE` past the chosen
+    date: the far future the law already schedules (a ten-year return) would squeeze the history."""
+    horizon = max(chosen, legal.obtained_on) + FUTURE
     days = [*legal.state_days, *administrative.state_days, chosen, legal.obtained_on]
-    start, last = min(days), max(days)
+    start, last = min(days), min(max(days), horizon)
     margin = timedelta(days=max(30, (last - start).days // 25))
     return start, last + margin
 
@@ -115,17 +119,20 @@ def _step_path(timeline: Timeline, scale: _Scale, start: date, end: date) -> str
 
 
 def _differences(legal: Timeline, administrative: Timeline, scale: _Scale, end: date) -> tuple[Band, ...]:
-    """Where the two readings give another balance or status: from a change day to the next one."""
+    """Where the two readings give another balance or status, in periods (adjacent change days joined)."""
     days = sorted({*legal.state_days, *administrative.state_days})
-    bands: list[Band] = []
+    periods: list[tuple[date, date]] = []  # [start, until): `until` is the first day they agree again
     for i, day in enumerate(days):
         a, b = legal.state_on(day), administrative.state_on(day)
         if (a.balance, a.status) == (b.balance, b.status):
             continue
         until = days[i + 1] if i + 1 < len(days) else end
-        x = scale.x(day)
-        bands.append(Band(x, max(scale.x(until) - x, 1.5), day, until - timedelta(days=1)))
-    return tuple(bands)
+        if periods and periods[-1][1] == day:
+            periods[-1] = (periods[-1][0], until)
+        else:
+            periods.append((day, until))
+    return tuple(Band(scale.x(start), max(scale.x(until) - scale.x(start), 1.5), start, until - timedelta(days=1))
+                 for start, until in periods)
 
 
 def _year_ticks(scale: _Scale, start: date, end: date) -> tuple[Tick, ...]:
@@ -147,7 +154,7 @@ def build_chart(legal: Timeline, administrative: Timeline, chosen: date, facts: 
     start, end = _range(legal, administrative, chosen)
     scale = _Scale(start, end)
     last_of_day = {m.on for m in legal.movements}
-    points = tuple(_point(scale, legal, administrative, day) for day in sorted(last_of_day))
+    points = tuple(_point(scale, legal, administrative, day) for day in sorted(last_of_day) if day <= end)
     markers = tuple(Marker(scale.x(f.on), f.on, f.kind, f.label) for f in facts if start <= f.on <= end)
     return Chart(
         width=WIDTH, height=HEIGHT,

@@ -22,10 +22,10 @@ from api.http.routes.history import HISTORY_READERS
 from api.http.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN, MomentUntil
 from api.http.ui import pdf
 from api.http.ui.access import PageProblem, Visitor, may_open_licence, signed_in
-from api.http.ui.licence_view import licence_page
+from api.http.ui.licence_view import LicencePage, licence_page
 from api.http.ui.rendering import render
 from ledger.application import PointsLedger
-from ledger.errors import LicenceNotFound
+from ledger.errors import LicenceNotFound, LicenceNotYetRecorded
 from ledger.facts import LicenceRecord
 from ledger.values import Mode
 from projections.balance import balance_as_of
@@ -81,6 +81,16 @@ def load(ledger: PointsLedger, visitor: Visitor, number: str) -> LicenceRecord:
         raise PageProblem(404, "Permis introuvable", f"Le registre ne connaît aucun permis n° {number}.") from None
 
 
+def known_page(record: LicenceRecord, day: date, moment: datetime | None, reading: Mode) -> LicencePage:
+    """The page's content; a 404 page when `known_at` is before the licence was recorded (as the API)."""
+    try:
+        return licence_page(record, day, moment, reading)
+    except LicenceNotYetRecorded:
+        raise PageProblem(404, "Permis pas encore enregistré",
+                          f"Le {moment:%d/%m/%Y à %H:%M} (UTC), le registre ne connaissait pas encore le permis "
+                          f"n° {record.licence_number} : il a été enregistré plus tard.") from None
+
+
 @router.get("/{number}", response_class=HTMLResponse)
 def licence(request: Request, number: str, ledger: LedgerDep, today: Today, on: QueryText = None,
             mode: QueryText = None, known_at: QueryText = None) -> Response:
@@ -93,7 +103,7 @@ def licence(request: Request, number: str, ledger: LedgerDep, today: Today, on: 
         balance = balance_as_of(record, day, None, reading, with_forecast=False)
         return render(request, "eligibility.html", {"visitor": visitor, "number": number, "balance": balance,
                                                     "query": query, "today": today}, visitor.session)
-    page = licence_page(record, day, moment, reading)
+    page = known_page(record, day, moment, reading)
     return render(request, "licence.html", {"visitor": visitor, "page": page, "query": query, "today": today,
                                             "printable": visitor.principal.role in HISTORY_READERS},
                   visitor.session)
@@ -105,7 +115,7 @@ def statement_pdf(request: Request, number: str, ledger: LedgerDep, today: Today
     """The statement as PDF: every movement with the balance after it and its article, dated."""
     visitor = signed_in(request, HISTORY_READERS)
     record = load(ledger, visitor, number)
-    page = licence_page(record, read_day(on, today), read_moment(known_at), read_mode(mode))
+    page = known_page(record, read_day(on, today), read_moment(known_at), read_mode(mode))
     body = pdf.statement_pdf(page, today)
     filename = f"releve-{number}-{page.on.isoformat()}.pdf"
     return Response(body, media_type="application/pdf",

@@ -64,12 +64,14 @@ def fact_text(entry: FactEntry) -> str:
                f"{wording.short_date(dates.get('established_on'))}"
         return f"{text} ({when})"
     if kind == "stage":
-        return (f"Stage du {wording.short_date(dates.get('first_day'))} au {wording.short_date(dates.get('last_day'))}"
-                + (f", {details['place']}" if details.get("place") else ""))
+        case = wording.label(wording.STAGE_CASES, _value(details.get("case", "")))
+        place = f", {details['place']}" if details.get("place") else ""
+        return (f"Stage {case} du {wording.short_date(dates.get('first_day'))} au "
+                f"{wording.short_date(dates.get('last_day'))}{place}")
     if kind == "letter":
         code = _value(details.get("code", ""))
-        letter = wording.label(wording.LETTERS, code)
-        return f"{letter[0].upper()}{letter[1:]} notifiée le {wording.short_date(dates.get('notified_on'))}"
+        letter = wording.upper_first(wording.label(wording.LETTERS, code))
+        return f"{letter} notifiée le {wording.short_date(dates.get('notified_on'))}"
     if kind == "annulment":
         return f"Annulation de l'infraction {details.get('offence_id')} décidée le " \
                f"{wording.short_date(dates.get('decided_on'))}"
@@ -77,7 +79,7 @@ def fact_text(entry: FactEntry) -> str:
         return f"Permis remis le {wording.short_date(dates.get('surrendered_on'))}"
     if kind in ("licence", "reissue"):
         what = "Permis délivré" if kind == "licence" else "Nouveau permis obtenu"
-        training = _value(details.get("training", ""))
+        training = wording.label(wording.TRAININGS, _value(details.get("training", "")))
         return f"{what} le {wording.short_date(dates.get('obtained_on'))}" + (f" ({training})" if training else "")
     return wording.label(wording.FACT_KINDS, kind)
 
@@ -99,9 +101,9 @@ def _marks(entries: tuple[FactEntry, ...]) -> list[FactMark]:
 
 def anomaly_sentences(balance: Balance) -> tuple[str, ...]:
     """Anomalies and letters the law expected but the file lacks, in plain French."""
-    sentences = [f"{wording.long_date(a.on).capitalize()} : {wording.ANOMALIES.get(a.kind, a.detail)}"
+    sentences = [f"{wording.upper_first(wording.long_date(a.on))} : {wording.ANOMALIES.get(a.kind, a.detail)}"
                  for a in balance.anomalies]
-    sentences += [f"{wording.label(wording.LETTERS, letter.code.value).capitalize()} attendue à partir du "
+    sentences += [f"{wording.upper_first(wording.label(wording.LETTERS, letter.code.value))} attendue à partir du "
                   f"{wording.long_date(letter.due_from)} : aucune n'est enregistrée."
                   for letter in missing_letters(balance)]
     return tuple(sentences)

@@ -17,6 +17,9 @@ from api.http.ui.licence_view import fact_text
 from api.http.ui.session import Session
 
 PACKAGE = Path(__file__).parent
+# The pages load nothing from elsewhere and run no script; forms post only here; no framing (clickjacking).
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; form-action 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'")
 templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
 _env = templates.env
 _env.filters.update(long_date=wording.long_date, short_date=wording.short_date, moment=wording.moment,
@@ -31,6 +34,9 @@ def render(request: Request, name: str, context: dict[str, Any], session: Sessio
     session = session or current_session(request)
     response = templates.TemplateResponse(request, name, {"session": session, **context}, status_code=status_code)
     codec(request).write(response, request, session)
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -123,15 +123,18 @@ def audit(request: Request, ledger: LedgerDep,
           since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
           until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
           event_type: Annotated[str | None, Query(alias="type", max_length=20)] = None,
-          after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0) -> Response:
+          after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+          limit: Annotated[int, Query(ge=1, le=500)] = AUDIT_PAGE) -> Response:
     """The audit trail, filtered by recorder, period and type, one page at a time (the API's own route)."""
     visitor = signed_in(request, AUDIT_READERS)
     page = audit_events(visitor.principal, ledger, recorded_by=recorded_by or None,
                         since=_parse(_FROM, "from", since), until=_parse(_UNTIL, "to", until),
-                        event_type=_parse(_EVENT_TYPE, "type", event_type), after=after, limit=AUDIT_PAGE)
+                        event_type=_parse(_EVENT_TYPE, "type", event_type), after=after, limit=limit)
     filters = {"recorded_by": recorded_by or "", "from": since or "", "to": until or "", "type": event_type or ""}
     next_url = None
     if page.next_after is not None:
-        next_url = "/ui/audit?" + urlencode({**{k: v for k, v in filters.items() if v}, "after": page.next_after})
+        kept = {k: v for k, v in filters.items() if v}
+        next_url = "/ui/audit?" + urlencode({**kept, **({"limit": limit} if limit != AUDIT_PAGE else {}),
+                                             "after": page.next_after})
     return render(request, "audit.html", {"visitor": visitor, "page": page, "filters": filters, "after": after,
                                           "next_url": next_url}, visitor.session)

@@ -10,9 +10,13 @@ the page is served over HTTPS. Every POST form carries the CSRF key, compared in
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -38,11 +42,36 @@ class Session:
         return submitted is not None and hmac.compare_digest(self.csrf.encode(), submitted.encode())
 
 
-class SessionCodec:
-    """Signs and reads the cookie with the service's secret (settings.session_secret, or a random one)."""
+def machine_secret(database_url: str) -> str:
+    """The signing key when none is configured: one random key per store, kept in a file only this user can read
+    in the system's temporary directory, so every worker process of `serve --workers N` (and a restarted
+    service) signs alike. Created once, atomically (a hard link cannot replace an existing file); if the file
+    cannot be used, a key for this process alone."""
+    folder = Path(tempfile.gettempdir()) / "points-ledger-ui"
+    path = folder / f"session-key-{hashlib.sha256(database_url.encode()).hexdigest()[:24]}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if not path.exists():
+            draft = folder / f".{path.name}.{secrets.token_hex(8)}"
+            draft.write_text(secrets.token_urlsafe(48), encoding="ascii")
+            os.chmod(draft, 0o600)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process won the race: its key is the key
+            finally:
+                draft.unlink()
+        key = path.read_text(encoding="ascii").strip()
+    except OSError:
+        return secrets.token_urlsafe(48)
+    return key or secrets.token_urlsafe(48)
 
-    def __init__(self, secret: str | None) -> None:
-        self._serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt=SALT)
+
+class SessionCodec:
+    """Signs and reads the cookie with the service's secret (settings.session_secret, or `machine_secret`)."""
+
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
 
     def read(self, request: Request) -> Session | None:
         raw = request.cookies.get(COOKIE)

@@ -9,29 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from api.clock import PARIS
+from ledger.law.vocabulary import AnomalyKind, Rule
 
-RULES = {
-    "initial_capital": "Capital initial",
-    "capital_increase": "Passage du capital de 6 à 12 points",
-    "probation_majoration": "Majoration annuelle du permis probatoire",
-    "majoration_lost": "Majoration perdue (infraction pendant l'année)",
-    "complementary_training_reduction_lost": "Réduction de la formation complémentaire perdue",
-    "end_of_probation": "Fin de la période probatoire",
-    "withdrawal": "Retrait de points",
-    "withdrawal_without_effect": "Retrait sans effet",
-    "zero_point_offence": "Infraction sans retrait de points",
-    "full_reconstitution": "Reconstitution intégrale du capital",
-    "full_reconstitution_blocked": "Reconstitution intégrale empêchée",
-    "single_point_return": "Restitution du point unique (6 mois)",
-    "single_point_blocked": "Restitution du point unique empêchée",
-    "ten_year_return": "Restitution au bout de dix ans",
-    "stage_credit": "Stage de sensibilisation : points crédités",
-    "stage_too_soon": "Stage trop rapproché (un par an)",
-    "stage_without_effect": "Stage sans effet",
-    "invalidation": "Invalidation (lettre 48SI)",
-    "forty_eight_si_void": "Lettre 48SI sans effet (solde positif)",
-    "forty_eight_si_repeated": "Lettre 48SI répétée",
-}
+RULES = {rule.value: rule.wording for rule in Rule}  # the law's vocabulary (ledger/law/vocabulary.py)
 
 FORECAST_KINDS = {
     "single_point": "Restitution du point unique",
@@ -54,16 +34,7 @@ FACT_KINDS = {
     "reissue": "Nouveau permis",
 }
 
-ANOMALIES = {
-    "void_48si": "Lettre 48SI notifiée alors que le solde légal était positif : elle est sans effet "
-                 "(Conseil d'État, 29 septembre 2023, n° 461479).",
-    "reissue_without_invalidation": "Un nouveau permis a été enregistré alors que le précédent n'avait pas perdu "
-                                    "sa validité.",
-    "reissue_without_surrender": "Un nouveau permis a été enregistré avant la remise du précédent.",
-    "reissue_before_waiting_period": "Un nouveau permis a été obtenu avant la fin du délai d'attente (L223-5 II).",
-    "stage_after_invalidation": "Un stage a pris effet après l'invalidation du permis (48SI) : il ne crédite rien.",
-    "surrender_without_invalidation": "Le permis a été remis alors qu'il n'avait pas perdu sa validité.",
-}
+ANOMALIES = {kind.value: kind.wording for kind in AnomalyKind}
 
 LETTERS = {
     "47": "lettre 47 (reconstitution après un stage)",
@@ -85,9 +56,16 @@ RECONCILIATION_KINDS = {
 }
 
 EVENT_TYPES = FACT_KINDS
+TRAININGS = {"traditional": "formation traditionnelle", "aac": "apprentissage anticipé de la conduite"}
+STAGE_CASES = {"voluntary": "volontaire", "mandatory": "obligatoire (lettre 48N)"}
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
+
+
+def upper_first(text: str) -> str:
+    """« lettre 48M … » → « Lettre 48M … » (str.capitalize would lower the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 def rule(name: str) -> str:

@@ -1,0 +1,165 @@
+"""The stored rows of a bulk import, built without the aggregate — in this process or in forked workers.
+
+`licence_rows` decides a licence's facts with the aggregate's own checks (`already_recorded`) and turns them into
+the aggregate's events' fields (`event_of`), then into the rows the application's mapper would store: the same
+topics, the same field order, the same transcoder, so the same bytes (tests/bulk/test_bulk_equivalence.py).
+
+`RowBuilder` spreads that work over `workers` processes when the records are an in-memory sequence: the workers
+are forked after the records exist, so they read them from the memory they share with the parent (copy on write)
+and receive only index ranges; they send back the rows (bytes) or the refusal. Pickling the records themselves
+would cost about as much as building the rows (docs/decisions/0006-bulk-import.md), hence the fork. A worker
+never touches the store: the parent checks, locks and writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from multiprocessing.pool import Pool
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
+from ledger.events import LicenceWasObtained
+from ledger.facts import LegalFact, LicenceRecord
+from ledger.licence import Licence, already_recorded, check_new_licence, event_of, licence_fields, licence_id
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A licence of the input that was not written: which one, which field, why."""
+
+    licence_number: str
+    field: str
+    reason: str
+
+
+Row = tuple[UUID, int, str, bytes]  # originator_id, originator_version, topic, state: a stored event
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How the mapper stores an event class: its topic, its state's keys in order, its class version."""
+
+    topic: str
+    names: tuple[str, ...]
+    class_version: int
+
+
+@cache
+def _shape(event_class: Any) -> _Shape:
+    """The state keys in the order the library's mapper writes them (`vars(event)`: the dataclass fields, minus
+    the two that become columns), then `class_version` when above 1."""
+    names = tuple(f.name for f in dataclasses.fields(event_class)
+                  if f.name not in ("originator_id", "originator_version"))
+    return _Shape(get_topic(event_class), names, getattr(event_class, "class_version", 1))
+
+
+def licence_rows(record: LicenceRecord, encode: Callable[[Any], bytes]) -> list[Row]:
+    """The stored rows `licence_events(record)` would become through the mapper, built without the aggregate.
+
+    The same decisions (`Licence.obtain`'s checks, then `already_recorded` for each fact in recording order
+    against the facts kept before it) and the same fields (`licence_fields`, `event_of`); each event's
+    timestamp is its fact's recording time. Raises `LedgerError` as `licence_events` does.
+    """
+    licence = record.licence
+    check_new_licence(licence)
+    stream = licence_id(licence.licence_number)
+    states: list[tuple[Any, dict[str, Any]]] = [(LicenceWasObtained, {
+        **licence_fields(licence), "timestamp": licence.recorded_at, "originator_topic": _LICENCE_TOPIC})]
+    kept: list[LegalFact] = []
+    for fact in sorted(record.facts, key=lambda f: f.order_key):
+        if already_recorded(fact, licence, kept) is not None:
+            continue
+        kept.append(fact)
+        event_class, values = event_of(fact)
+        values["timestamp"] = fact.recorded_at
+        states.append((event_class, values))
+    rows: list[Row] = []
+    for version, (event_class, values) in enumerate(states, start=1):
+        shape = _shape(event_class)
+        state = {name: values[name] for name in shape.names}
+        if shape.class_version > 1:
+            state["class_version"] = shape.class_version
+        rows.append((stream, version, shape.topic, encode(state)))
+    return rows
+
+
+_LICENCE_TOPIC = get_topic(Licence)
+
+
+def rejection(licence_number: str, error: LedgerError) -> Rejected:
+    """Why a licence was not written, naming the field as the API would."""
+    if isinstance(error, InvalidFact):
+        return Rejected(licence_number, error.field, error.reason)
+    if isinstance(error, EvidenceConflict):
+        return Rejected(licence_number, "evidence_ref", str(error))
+    return Rejected(licence_number, "licence", str(error))
+
+
+
+Built = list[Row] | Rejected
+_SHARED: tuple[Sequence[LicenceRecord], Callable[[Any], bytes]] | None = None  # what forked workers read
+
+
+def build(record: LicenceRecord, encode: Callable[[Any], bytes]) -> Built:
+    try:
+        return licence_rows(record, encode)
+    except LedgerError as error:
+        return rejection(record.licence.licence_number, error)
+
+
+def _build_range(indices: list[int]) -> list[tuple[bytes, list[tuple[str, bytes]]] | Rejected]:
+    """In a worker: the rows of `records[i]` for each index, the stream id as 16 bytes (cheap to send)."""
+    assert _SHARED is not None
+    records, encode = _SHARED
+    answers: list[tuple[bytes, list[tuple[str, bytes]]] | Rejected] = []
+    for index in indices:
+        built = build(records[index], encode)
+        answers.append(built if isinstance(built, Rejected)
+                       else (built[0][0].bytes, [(topic, state) for _, _, topic, state in built]))
+    return answers
+
+
+class RowBuilder:
+    """Builds rows for records given by their index in `records`, on `workers` forked processes when possible."""
+
+    def __init__(self, records: Sequence[LicenceRecord] | None, encode: Callable[[Any], bytes], workers: int) -> None:
+        self.records = records
+        self.encode = encode
+        self._pool: Pool | None = None
+        if workers > 1 and records is not None and "fork" in multiprocessing.get_all_start_methods():
+            global _SHARED
+            _SHARED = (records, encode)
+            self._pool = multiprocessing.get_context("fork").Pool(workers)
+            self._workers = workers
+
+    def build(self, indices: list[int], records: Sequence[LicenceRecord]) -> list[Built]:
+        """The rows (or the refusal) of each record, in order; `records[k]` is the record of `indices[k]`."""
+        if self._pool is None or len(indices) < 2:
+            return [build(record, self.encode) for record in records]
+        size = -(-len(indices) // self._workers)
+        chunks = [indices[i:i + size] for i in range(0, len(indices), size)]
+        built: list[Built] = []
+        for answers in self._pool.map(_build_range, chunks):
+            for answer in answers:
+                if isinstance(answer, Rejected):
+                    built.append(answer)
+                    continue
+                stream = UUID(bytes=answer[0])
+                built.append([(stream, version, topic, state)
+                              for version, (topic, state) in enumerate(answer[1], start=1)])
+        return built
+
+    def close(self) -> None:
+        global _SHARED
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        _SHARED = None

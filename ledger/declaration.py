@@ -1,0 +1,252 @@
+"""How a kind of fact is declared, once, and what every way in reads from that declaration.
+
+A fact's fields are declared on its dataclass (`ledger.facts`): the Python type says what a field holds (a
+legal date, an integer, a text, a coded value, a nested value such as `Speeding`), `Annotated[…, Spec(…)]` adds
+its French label, its JSON name and its bounds. A `Kind` (`ledger.kinds`) adds the kind's name, its stored
+topic, the legal date it is listed under and its evidence. From these two, and nothing else:
+
+- `check_fields` bounds every field, whoever writes the fact (API, CLI, scenario, import, bulk import);
+- `stored_state` / `fact_content` map a fact to its stored event's fields and back (the JSON kept in the store
+  never changes shape: enumerations are stored as their values, a nested value as `<field>_<subfield>`);
+- `ledger.json_form` reads the JSON form shared by API bodies and scenario files, and `api.http.fact_bodies`
+  generates the API's request models from the same fields.
+
+Why not pydantic in the ledger: the facts are what the law reads, plain frozen values with no I/O; the bounds
+are data here, and the API turns them into pydantic constraints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+
+from ledger.errors import InvalidFact
+
+# Every legal date lies in 1900–2199: the range in which every delay of the law (ten years at most, a date de
+# valeur decades after the licence) can still be computed without leaving the calendar.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+DATE_RANGE = f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+# Fields every fact carries besides its legal content (`ledger.facts.Fact`).
+RECORDING_FIELDS = ("fact_id", "recorded_at", "recorded_by", "evidence_ref", "seq")
+
+
+def date_in_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """What a fact's field means and may hold: `Annotated[int | None, Spec("points retirés", ge=0, le=6)]`.
+
+    `json` is the field's name in API bodies, scenario files and error messages when it differs from the
+    attribute's (`class` for `offence_class`). Integers are bounded by `ge`/`le`; texts by their length
+    (200 characters unless told) and an optional `pattern`; dates always by `EARLIEST_DATE`…`LATEST_DATE`.
+    """
+
+    label: str
+    json: str | None = None
+    ge: int | None = None
+    le: int | None = None
+    unit: str = ""
+    article: str = ""
+    min_length: int = 0
+    max_length: int = 200
+    pattern: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """One field as declared: attribute name, JSON name, value type, whether None is allowed, its default."""
+
+    name: str
+    json: str
+    base: type[Any]
+    optional: bool
+    default: Any
+    spec: Spec
+    nested: tuple[Declared, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
+
+    @property
+    def is_enum(self) -> bool:
+        return issubclass(self.base, StrEnum)
+
+
+F = TypeVar("F")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Kind(Generic[F]):
+    """A kind of fact: everything about it that is not the law's, declared once (see `ledger.kinds`).
+
+    `name` is its type in scenario files, the audit trail and the history; `topic` its stored event's fixed
+    topic; `legal_date` the field it is listed under (and recorded at, in a scenario); `route` the path segment
+    of its API write (`POST /licences/{number}/<route>`); `recorder` who records it (`prefecture` or
+    `organiser`); `label` and `evidence` say in French what it is and what proves it.
+    """
+
+    name: str
+    fact: type[F]
+    topic: str
+    legal_date: str
+    route: str
+    recorder: str
+    label: str
+    evidence: str
+    summary: str
+    example: Mapping[str, Any]
+
+    @property
+    def fields(self) -> tuple[Declared, ...]:
+        """The fact's legal content (its fields but the recording ones), in declaration order."""
+        return content_fields(self.fact)
+
+
+_DECLARED: dict[type[Any], tuple[Declared, ...]] = {}
+
+
+def declared_fields(cls: type[Any]) -> tuple[Declared, ...]:
+    """Every dataclass field of `cls`, resolved from its annotations (kept: classes do not change)."""
+    known = _DECLARED.get(cls)
+    if known is None:
+        known = _DECLARED[cls] = _resolve(cls)
+    return known
+
+
+def _resolve(cls: type[Any]) -> tuple[Declared, ...]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    declared = []
+    for f in dataclasses.fields(cls):
+        hint, spec = hints[f.name], None
+        if typing.get_origin(hint) is Annotated:
+            spec = next((m for m in hint.__metadata__ if isinstance(m, Spec)), None)
+            hint = typing.get_args(hint)[0]
+        members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        base = next(m for m in members if m is not type(None))
+        spec = spec or Spec(f.name.replace("_", " "))
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
+        nested = declared_fields(base) if isinstance(base, type) and dataclasses.is_dataclass(base) else ()
+        declared.append(Declared(f.name, spec.json or f.name, base, type(None) in members, default, spec, nested))
+    return tuple(declared)
+
+
+def content_fields(cls: type[Any]) -> tuple[Declared, ...]:
+    return tuple(d for d in declared_fields(cls) if d.name not in RECORDING_FIELDS)
+
+
+def recording_fields(cls: type[Any]) -> tuple[Declared, ...]:
+    return tuple(d for d in declared_fields(cls) if d.name in RECORDING_FIELDS and d.base is not datetime)
+
+
+# -- bounds ------------------------------------------------------------------------------------------------
+
+
+def check_value(decl: Declared, value: Any, path: str = "") -> None:
+    """Bound one field's value by its declaration; raises `InvalidFact(json name, reason)`."""
+    where = path + decl.json
+    if value is None:
+        if not decl.optional:
+            raise InvalidFact(where, "required")
+        return
+    if decl.nested:
+        for sub in decl.nested:
+            check_value(sub, getattr(value, sub.name), where + ".")
+    elif decl.is_enum:
+        if not isinstance(value, decl.base):
+            raise InvalidFact(where, f"unknown value {value!r}: one of {', '.join(c.value for c in decl.base)}")
+    elif decl.base is date:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidFact(where, "must be a date YYYY-MM-DD")
+        if not date_in_range(value):
+            raise InvalidFact(where, DATE_RANGE)
+    elif decl.base is int:
+        _check_int(decl, value, where)
+    elif decl.base is str:
+        _check_text(decl, value, where)
+
+
+def _check_int(decl: Declared, value: Any, where: str) -> None:
+    spec = decl.spec
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFact(where, "must be an integer")
+    if (spec.ge is not None and value < spec.ge) or (spec.le is not None and value > spec.le):
+        unit = f" {spec.unit}" if spec.unit else ""
+        article = f" ({spec.article})" if spec.article else ""
+        raise InvalidFact(where, f"must be between {spec.ge} and {spec.le}{unit}{article}")
+
+
+def _check_text(decl: Declared, value: Any, where: str) -> None:
+    spec = decl.spec
+    if not isinstance(value, str):
+        raise InvalidFact(where, "must be a string")
+    if (decl.required or spec.min_length) and not value.strip():
+        raise InvalidFact(where, "must not be empty")
+    if len(value) > spec.max_length:
+        raise InvalidFact(where, f"must be at most {spec.max_length} characters")
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        raise InvalidFact(where, f"must match {spec.pattern}")
+
+
+def check_fields(fact: Any) -> None:
+    """Bound every declared field of `fact` (recording fields first, then its legal content)."""
+    cls = type(fact)
+    for decl in (*recording_fields(cls), *content_fields(cls)):
+        check_value(decl, getattr(fact, decl.name))
+
+
+def stored_field(cls: type[Any], json_name: str) -> str:
+    """The stored event's field behind a JSON name (`class` → `offence_class`, `speeding.limit_kmh` →
+    `speeding_limit_kmh`), to name a stored field in an error; a name no field declares is kept."""
+    for decl in declared_fields(cls):
+        if json_name == decl.json:
+            return decl.name
+        for sub in decl.nested:
+            if json_name == f"{decl.json}.{sub.json}":
+                return f"{decl.name}_{sub.name}"
+    return json_name
+
+
+# -- stored form -------------------------------------------------------------------------------------------
+
+
+def stored_state(fact: Any) -> dict[str, Any]:
+    """The stored event's fields for a fact's legal content: enumerations as values, nested values flattened."""
+    state: dict[str, Any] = {}
+    for decl in content_fields(type(fact)):
+        value = getattr(fact, decl.name)
+        if decl.nested:
+            for sub in decl.nested:
+                state[f"{decl.name}_{sub.name}"] = None if value is None else getattr(value, sub.name)
+        elif decl.is_enum:
+            state[decl.name] = None if value is None else value.value
+        else:
+            state[decl.name] = value
+    return state
+
+
+def fact_content(cls: type[Any], state: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `stored_state`: a fact's legal content from its stored event's fields."""
+    content: dict[str, Any] = {}
+    for decl in content_fields(cls):
+        if decl.nested:
+            parts = {sub.name: state.get(f"{decl.name}_{sub.name}") for sub in decl.nested}
+            content[decl.name] = None if any(v is None for v in parts.values()) else decl.base(**parts)
+        elif decl.is_enum:
+            value = state.get(decl.name)
+            content[decl.name] = None if value is None else decl.base(value)
+        else:
+            content[decl.name] = state.get(decl.name, decl.default)
+    return content

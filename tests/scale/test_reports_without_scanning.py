@@ -1,0 +1,83 @@
+"""The reports that read the read model or the fact index give the rows of the full fold / scan, and say so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from benchmarks.population import population
+from ledger.application import PointsLedger
+from ledger.bulk_import import BulkImporter
+from ledger.fact_index import FactIndex, audit_events, current_index
+from ledger.facts import LetterNotified
+from ledger.storage import storage_env
+from ledger.values import LetterCode, Mode
+from projections import audit_reports
+from projections.national_reports import contestable_report, zero_balance_report
+from projections.read_model import BalanceReadModel
+from tests.reconciliation.large_extract import population as shapes
+
+
+@pytest.fixture
+def national(pg_url: str) -> Iterator[PointsLedger]:
+    ledger = PointsLedger(storage_env(pg_url))
+    BulkImporter(ledger, batch_size=150).run(population(600, seed=21))
+    from tests.reconciliation.timelines import record_all
+
+    record_all(ledger, shapes(24))  # void 48SI, zero without 48SI, reissues…: every report has rows
+    yield ledger
+    ledger.close()
+
+
+def _sorted(rows: Iterator[object]) -> list[object]:
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("mode", [Mode.LEGAL, Mode.ADMINISTRATIVE])
+def test_zero_balance_from_the_read_model_equals_the_fold_even_when_it_lags(
+    national: PointsLedger, mode: Mode
+) -> None:
+    model = BalanceReadModel(national)
+    model.create_tables()
+    model.catch_up()
+    for day in (date(2024, 12, 31), date(2021, 6, 30), date(2019, 11, 3)):
+        rows, source = zero_balance_report(national, day, mode)
+        expected = _sorted(audit_reports.zero_balance_on(national, day, mode))
+        assert _sorted(rows) == expected and source.read_model == "balance_intervals"
+    assert expected  # the population has licences at 0
+    record = national.get_record("L000002")  # a shape that reaches 0 without a 48SI
+    national.record("L000002", LetterNotified(fact_id="late-48si", recorded_at=datetime(2026, 1, 2, tzinfo=UTC),
+                                              recorded_by="test", evidence_ref="48SI-LATE", code=LetterCode.L48SI,
+                                              notified_on=date(2024, 12, 1)))
+    rows, source = zero_balance_report(national, date(2024, 12, 31), mode)
+    assert source.stale == 1 and record is not None
+    assert _sorted(rows) == _sorted(audit_reports.zero_balance_on(national, date(2024, 12, 31), mode))
+
+
+def test_contestable_invalidations_from_the_fact_index_equal_the_fold(national: PointsLedger) -> None:
+    assert current_index(national) is None
+    rows, source = contestable_report(national)
+    assert source.read_model is None
+    FactIndex(national, page_size=700).catch_up()
+    for since, until in ((None, None), (date(2020, 1, 1), date(2023, 12, 31))):
+        rows, source = contestable_report(national, since=since, until=until)
+        expected = _sorted(audit_reports.contestable_invalidations(national, since=since, until=until))
+        assert _sorted(rows) == expected and source.read_model == "fact_index"
+    assert _sorted(contestable_report(national)[0])
+
+
+def test_audit_pages_from_the_fact_index_equal_the_scan(national: PointsLedger) -> None:
+    FactIndex(national, page_size=900).catch_up()
+    since, until = datetime(2015, 1, 1, tzinfo=UTC), datetime(2024, 6, 30, tzinfo=UTC)
+    for filters in ({"recorded_by": "fnpc-backfill"}, {"event_type": "letter"}, {"since": since, "until": until},
+                    {"recorded_by": "nobody"}):
+        after: int | None = 0
+        while after is not None:
+            expected, following = national.audit_events(after=after, limit=250, **filters)  # type: ignore[arg-type]
+            found, next_after, source = audit_events(national, after=after, limit=250, **filters)  # type: ignore[arg-type]
+            assert [(p, e.originator_id, e.originator_version) for p, e in found] == \
+                [(p, e.originator_id, e.originator_version) for p, e in expected]
+            assert next_after == following and source.startswith("source: fact index at notification")
+            after = next_after
