@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
 from rich.console import Console
 
-from benchmarks import measures_http, measures_read, measures_reconcile, measures_store
+from benchmarks import measures_http, measures_integrity, measures_read, measures_reconcile, measures_store
 from benchmarks.calibration import calibrate
 from benchmarks.harness import (
     DEFAULT_URL,
@@ -44,9 +44,10 @@ from benchmarks.population_cache import cached_population, default_cache_dir
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 
-MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile")
+MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "verify")
 # The fixed keys of `--json` (`national` runs the rebuild, all balances on a day and the catch-up).
-JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "catch_up")
+JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "catch_up",
+             "verify")
 CALIBRATION_SAMPLE = 20_000
 
 
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             measures.extend(measures_http.as_of_over_http(url, records, seconds=args.http_seconds))
         if step("reconcile"):
             measures.append(measures_reconcile.reconcile_extract(url, records, args.scale))
+        if step("verify"):
+            measures.append(measures_integrity.verify_chains(ledger))
     finally:
         ledger.close()
         if not args.keep_schema:
