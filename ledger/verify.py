@@ -158,8 +158,9 @@ def grouped_streams(rows: Iterable[Any], orphans: dict[Any, list[Entry]]) -> Ite
     """Each stream's entries from the events joined to their chain rows (in stream order), with the chain rows
     that lost their event (`orphans`, by raw stream id) put back in version order."""
     for key, items in groupby(rows, key=lambda row: row[0]):
-        entries = [Entry(row[1], row[2], _as_bytes(row[3]), None if row[4] is None else _as_bytes(row[4]),
-                         row[5]) for row in items]
+        entries = [Entry(row[1], row[2], row[3] if type(row[3]) is bytes else _as_bytes(row[3]),
+                         row[4] if row[4] is None or type(row[4]) is bytes else _as_bytes(row[4]), row[5])
+                   for row in items]
         lost = orphans.pop(key, None)
         if lost:
             entries = sorted(entries + lost, key=lambda entry: entry.version)
