@@ -81,3 +81,25 @@ def _pg_url(api: Api) -> str:
     env = api.ledger.env
     return f"postgresql://{env['POSTGRES_USER']}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/" \
            f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
+
+
+def test_an_upload_over_its_bound_is_a_413_even_without_a_content_length(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.clock import now_utc
+    from api.http.app import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.sqlite'}", max_upload_bytes=4096))
+    with TestClient(app) as client:
+        token = app.state.tokens.create(Role.AUDITOR, now=now_utc()).token
+        extract = b"licence_number,extract_date,balance,status\n" + b"120375100001,2024-01-01,12,valid\n" * 400
+
+        def chunks() -> Any:
+            boundary = b"--b\r\nContent-Disposition: form-data; name=\"extract\"; filename=\"e.csv\"\r\n\r\n"
+            yield boundary + extract + b"\r\n--b--\r\n"
+
+        answer = client.post("/reconciliations", content=chunks(), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=b"})
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["detail"][0]["type"] in ("http_error", "body_too_large")
