@@ -110,17 +110,3 @@ def catch_up(ledger: PointsLedger, records: list[LicenceRecord], count: int = 5_
                    details=[f"{progress.events:,} new events, {progress.licences:,} licences refolded in "
                             f"{elapsed[0]:.2f} s (whole streams reloaded); baseline: reading the same "
                             "notifications"])
-
-
-def verify_chains(ledger: PointsLedger) -> Measure:
-    """`ledger.verify.verify` over every licence (one SHA-256 per event, both tables read in one pass each) vs the
-    raw scan of the events. No target in the issue: informative until one is set."""
-    from ledger.verify import verify
-
-    scan_seconds, events = raw_scan(ledger)
-    with stopwatch() as elapsed:
-        result = verify(ledger.recorder)
-    return Measure("verify every hash chain (events/s)", result.events / elapsed[0], events / scan_seconds, "ev/s",
-                   key="verify",
-                   details=[f"{result.events:,} events of {result.streams:,} licences in {elapsed[0]:.1f} s, "
-                            f"{len(result.problems)} problems; baseline: raw scan of the events"])

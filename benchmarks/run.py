@@ -28,7 +28,14 @@ if __package__ in (None, ""):
 
 from rich.console import Console
 
-from benchmarks import measures_http, measures_read, measures_reconcile, measures_scale, measures_store
+from benchmarks import (
+    measures_http,
+    measures_integrity,
+    measures_read,
+    measures_reconcile,
+    measures_scale,
+    measures_store,
+)
 from benchmarks.calibration import calibrate
 from benchmarks.harness import (
     DEFAULT_URL,
@@ -115,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if step("http"):
             measures.extend(measures_http.as_of_over_http(url, records, seconds=args.http_seconds))
         if step("verify"):
-            measures.append(measures_read.verify_chains(ledger))
+            measures.append(measures_integrity.verify_chains(ledger))
         if step("reconcile"):
             measures.append(measures_reconcile.reconcile_extract(url, records, args.scale))
         if step("dask"):  # the scale engineer's measures (benchmarks/measures_scale.py)

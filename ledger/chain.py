@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
 GENESIS = bytes(32)
@@ -24,14 +25,15 @@ NODE_PREFIX = b"\x01"
 
 def event_hash(previous: bytes, stream: UUID, version: int, topic: str, state: bytes) -> bytes:
     """The chained hash of one stored event (see the module docstring)."""
-    topic_bytes = topic.encode()
-    digest = hashlib.sha256(previous)
-    digest.update(stream.bytes)
-    digest.update(version.to_bytes(8, "big"))
-    digest.update(len(topic_bytes).to_bytes(4, "big"))
-    digest.update(topic_bytes)
-    digest.update(state)
-    return digest.digest()
+    return hashlib.sha256(b"".join((previous, stream.bytes, version.to_bytes(8, "big"), _topic_bytes(topic),
+                                    state))).digest()
+
+
+@lru_cache(maxsize=256)
+def _topic_bytes(topic: str) -> bytes:
+    """A topic as hashed: its length (4 bytes) then its UTF-8 bytes (a handful of topics: computed once each)."""
+    encoded = topic.encode()
+    return len(encoded).to_bytes(4, "big") + encoded
 
 
 def leaf_hash(stream: UUID, version: int, head: bytes) -> bytes:

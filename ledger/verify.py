@@ -14,12 +14,13 @@ is decoded, so the cost is one SHA-256 per event (docs/reliability.md has the fi
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 from uuid import UUID
+
+from psycopg.rows import tuple_row
 
 from ledger.chain import GENESIS, event_hash, leaf_hash, merkle_root
 from ledger.chain_store import PostgresChainTables, chain_tables
@@ -71,6 +72,9 @@ class Verification:
 
 def check_stream(stream: UUID, entries: list[Entry]) -> tuple[list[Problem], dict[int, bytes]]:
     """The problems of one licence's stream, and the chain recomputed from its events alone (version → hash)."""
+    intact = _intact(stream, entries)
+    if intact is not None:
+        return [], intact
     problems: list[Problem] = []
     stored = {e.version: e.stored for e in entries if e.stored is not None}
     stored[0] = GENESIS
@@ -96,6 +100,21 @@ def check_stream(stream: UUID, entries: list[Entry]) -> tuple[list[Problem], dic
         if event_hash(previous, stream, entry.version, entry.topic, entry.state) != entry.stored:
             problems.append(_mismatch(stream, entry, stored))
     return problems, recomputed
+
+
+def _intact(stream: UUID, entries: list[Entry]) -> dict[int, bytes] | None:
+    """The common case, checked fast: versions 1…n, each event with its chain entry, each hash matching. None as
+    soon as anything differs (the caller then looks at the stream closely)."""
+    running = GENESIS
+    recomputed: dict[int, bytes] = {}
+    for expected, entry in enumerate(entries, start=1):
+        if entry.version != expected or entry.state is None or entry.topic is None or entry.stored is None:
+            return None
+        running = event_hash(running, stream, expected, entry.topic, entry.state)
+        if running != entry.stored:
+            return None
+        recomputed[expected] = running
+    return recomputed
 
 
 def _mismatch(stream: UUID, entry: Entry, stored: dict[int, bytes]) -> Problem:
@@ -135,48 +154,60 @@ def _as_bytes(value: Any) -> bytes:
     return str(value).encode()
 
 
-def merged_streams(event_rows: Iterable[Any], chain_rows: Iterable[Any]) -> Iterator[tuple[UUID, list[Entry]]]:
-    """Group both tables' rows into each stream's entries, in version order."""
-    events = ((_uuid(r["originator_id"]), int(r["originator_version"]), 0, r) for r in event_rows)
-    chain = ((_uuid(r["originator_id"]), int(r["originator_version"]), 1, r) for r in chain_rows)
-    merged = heapq.merge(events, chain, key=lambda item: (item[0], item[1], item[2]))
-    for stream, items in groupby(merged, key=lambda item: item[0]):
-        entries: list[Entry] = []
-        for _, version, source, row in items:
-            if not entries or entries[-1].version != version:
-                entries.append(Entry(version))
-            entry = entries[-1]
-            if source == 0:
-                entry.topic, entry.state = str(row["topic"]), _as_bytes(row["state"])
-            else:
-                entry.stored, entry.seq = _as_bytes(row["hash"]), int(row["seq"])
-        yield stream, entries
+def grouped_streams(rows: Iterable[Any], orphans: dict[Any, list[Entry]]) -> Iterator[tuple[UUID, list[Entry]]]:
+    """Each stream's entries from the events joined to their chain rows (in stream order), with the chain rows
+    that lost their event (`orphans`, by raw stream id) put back in version order."""
+    for key, items in groupby(rows, key=lambda row: row[0]):
+        entries = [Entry(row[1], row[2], row[3] if type(row[3]) is bytes else _as_bytes(row[3]),
+                         row[4] if row[4] is None or type(row[4]) is bytes else _as_bytes(row[4]), row[5])
+                   for row in items]
+        lost = orphans.pop(key, None)
+        if lost:
+            entries = sorted(entries + lost, key=lambda entry: entry.version)
+        yield _uuid(key), entries
+    for key, lost in sorted(orphans.items(), key=lambda item: str(item[0])):
+        yield _uuid(key), sorted(lost, key=lambda entry: entry.version)
+
+
+def _orphans(curs: Any, query: Any, params: tuple[Any, ...]) -> dict[Any, list[Entry]]:
+    found: dict[Any, list[Entry]] = {}
+    for row in _rows(curs, query, params):
+        found.setdefault(row[0], []).append(Entry(row[1], None, None, _as_bytes(row[2]), row[3]))
+    return found
 
 
 def scan(recorder: Any, stream: UUID | None) -> Iterator[tuple[UUID, list[Entry]]]:
-    """Every stream's entries (or one stream's), read from both tables in one transaction."""
+    """Every stream's entries (or one stream's), read in one transaction: the events joined to their chain rows
+    in primary-key order, and the chain rows whose event is gone."""
     tables = chain_tables(recorder)
-    where = " WHERE originator_id = ?" if stream is not None else ""
+    where = " WHERE e.originator_id = ?" if stream is not None else ""
+    orphan_where = " AND c.originator_id = ?" if stream is not None else ""
     params: tuple[Any, ...] = (tables.id_param(stream),) if stream is not None else ()
-    events_sql = tables.sql("SELECT originator_id, originator_version, topic, state FROM {events}" + where
-                            + " ORDER BY originator_id, originator_version")
-    chain_sql = tables.sql("SELECT originator_id, originator_version, hash, seq FROM {chain}" + where
-                           + " ORDER BY originator_id, originator_version")
+    joined = tables.sql("SELECT e.originator_id, e.originator_version, e.topic, e.state, c.hash, c.seq "
+                        "FROM {events} AS e LEFT JOIN {chain} AS c ON c.originator_id = e.originator_id "
+                        "AND c.originator_version = e.originator_version" + where
+                        + " ORDER BY e.originator_id, e.originator_version")
+    lost = tables.sql("SELECT c.originator_id, c.originator_version, c.hash, c.seq FROM {chain} AS c WHERE NOT "
+                      "EXISTS (SELECT 1 FROM {events} AS e WHERE e.originator_id = c.originator_id AND "
+                      "e.originator_version = c.originator_version)" + orphan_where)
     if isinstance(tables, PostgresChainTables):
         with recorder.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            with conn.cursor(name="verify_events") as e_curs, conn.cursor(name="verify_chain") as c_curs:
-                e_curs.itersize = c_curs.itersize = FETCH
-                yield from merged_streams(_rows(e_curs, events_sql, params), _rows(c_curs, chain_sql, params))
+            with conn.cursor(row_factory=tuple_row) as o_curs:
+                orphans = _orphans(o_curs, lost, params)
+            with conn.cursor(name="verify_events", row_factory=tuple_row) as curs:
+                curs.itersize = FETCH
+                yield from grouped_streams(_rows(curs, joined, params), orphans)
         return
-    with recorder.datastore.transaction(commit=False) as curs:
-        connection = curs.sqlite_cursor.connection
-        e_curs, c_curs = connection.cursor(), connection.cursor()
+    with recorder.datastore.transaction(commit=False) as wrapped:
+        connection = wrapped.sqlite_cursor.connection
+        curs = connection.cursor()
+        curs.row_factory = None
         try:
-            yield from merged_streams(_rows(e_curs, events_sql, params), _rows(c_curs, chain_sql, params))
+            orphans = _orphans(curs, lost, params)
+            yield from grouped_streams(_rows(curs, joined, params), orphans)
         finally:
-            e_curs.close()
-            c_curs.close()
+            curs.close()
 
 
 # -- the whole run ------------------------------------------------------------------------------------------------

@@ -4,13 +4,15 @@
   problem naming the licence and the version, and exits 3 when anything was tampered with;
 - `checkpoint [--out FILE]` records a signed ledger digest (key: `POINTS_LEDGER_SIGNING_KEY_FILE`) and exports it;
 - `migrate-chain` chains the licences written before the chain existed;
-- `keygen --out FILE` writes a new Ed25519 signing key (PEM).
+- `keygen --out FILE` writes a new Ed25519 signing key (PEM);
+- `access-log [--licence N] [--subject S]` prints the RGPD access log (who consulted which licence, when, how).
 
 Exit codes: 0 fine, 1 the store failed, 2 bad input, 3 the ledger was tampered with.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.access_log import AccessLog
 from api.cli.store_commands import BAD_INPUT, fail, open_ledger
 from api.clock import now_utc
 from api.settings import get_settings
@@ -167,8 +170,26 @@ def keygen(
     sys.stdout.write(public_key_hex(key) + "\n")
 
 
+def access_log(
+    licence: Annotated[str | None, typer.Option("--licence", help="Only consultations of this licence.")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Only this token subject.")] = None,
+    after: Annotated[int, typer.Option("--after", min=0, help="Last id already read.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many entries.")] = 100,
+) -> None:
+    """The RGPD access log: who consulted which licence, when, by which route (one JSON line each)."""
+    with open_ledger(get_settings()) as ledger:
+        log = AccessLog.for_ledger(ledger)
+        try:
+            entries = log.query(licence_number=licence, subject=subject, after=after, limit=limit)
+        finally:
+            log.close()
+    for entry in entries:
+        typer.echo(json.dumps(entry.as_json(), ensure_ascii=False))
+
+
 def register(app: typer.Typer) -> None:
     app.command("verify")(verify)
     app.command("checkpoint")(checkpoint)
     app.command("migrate-chain")(migrate_chain)
     app.command("keygen")(keygen)
+    app.command("access-log")(access_log)

@@ -181,7 +181,7 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
         if 400 <= exc.status_code < 500:
             REFUSALS.labels(reason="http_error").inc()
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    kind = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code, "http_error")
     return error_response(exc.status_code, ["request"], str(detail), kind, exc.headers)
 
 

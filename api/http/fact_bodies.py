@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from api.http.schemas import DATE_PATTERN, NOT_A_BOOLEAN, date_text
 from ledger import kinds
 from ledger.declaration import DATE_RANGE, Declared, Kind, date_in_range, declared_fields
 from ledger.facts import FACT_ID_PATTERN, Recording
@@ -27,7 +28,9 @@ def _in_range(day: date) -> date:
     return day
 
 
-LegalDate = Annotated[date, AfterValidator(_in_range), Field(examples=["2024-03-20"])]
+# Text YYYY-MM-DD only (a number would be read as a Unix timestamp), with its range as a pattern in the OpenAPI.
+LegalDate = Annotated[date, BeforeValidator(date_text), AfterValidator(_in_range),
+                      Field(examples=["2024-03-20"], json_schema_extra={"pattern": DATE_PATTERN})]
 FactId = Annotated[str, Field(min_length=1, max_length=64, pattern=f"^{FACT_ID_PATTERN}$",
                               description="Optional id of the fact (a new uuid hex when omitted).")]
 EvidenceRef = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S",
@@ -69,7 +72,7 @@ def _annotation(decl: Declared) -> Any:
     elif decl.base is date:
         base = LegalDate
     elif decl.base is int:
-        base = Annotated[int, Field(ge=spec.ge, le=spec.le)]
+        base = Annotated[int, Field(ge=spec.ge, le=spec.le), NOT_A_BOOLEAN]  # `true` is not 1
     elif decl.base is str:
         pattern = f"^(?:{spec.pattern})$" if spec.pattern else (r"\S" if spec.min_length else None)
         base = Annotated[str, Field(min_length=spec.min_length, max_length=spec.max_length, pattern=pattern)]

@@ -26,7 +26,7 @@ LICENCE_NUMBER_PATTERN = LICENCE_NUMBER_CHARSET  # ledger/values.py: ASCII lette
 MAX_POSITION = 2**62
 
 
-def _date_text(value: object) -> object:
+def date_text(value: object) -> object:
     """Dates are `YYYY-MM-DD` text: a number (or digits alone), which pydantic would read as a Unix timestamp, is
     refused rather than silently turned into a day."""
     if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
@@ -34,8 +34,20 @@ def _date_text(value: object) -> object:
     return value
 
 
+def _not_a_boolean(value: object) -> object:
+    """`true` is not 1: pydantic would read a boolean as an integer."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
+
+# The range is also a pattern in the OpenAPI (JSON Schema has no bound for dates), so that a client or a fuzzer
+# reading the schema knows which dates are valid.
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 # A date given in a query (`on`, `from`, `to` of the date-only reports): text YYYY-MM-DD, never a timestamp.
-DayText = Annotated[date, BeforeValidator(_date_text)]
+DayText = Annotated[date, BeforeValidator(date_text), Field(json_schema_extra={"pattern": DATE_PATTERN})]
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -52,9 +64,9 @@ def _moment(value: object, day_edge: time) -> object:
     """A date (`YYYY-MM-DD`) or an ISO 8601 datetime; a date means `day_edge` of that day UTC, a naive
     datetime is taken as UTC (recording times are stored in UTC)."""
     if not isinstance(value, str):
-        return _date_text(value)
+        return date_text(value)
     text = value.strip()
-    _date_text(text)
+    date_text(text)
     if len(text) == 10:
         try:
             return datetime.combine(date.fromisoformat(text), day_edge, tzinfo=UTC)
