@@ -13,8 +13,14 @@ import importlib.util
 import os
 import re
 import shlex
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,12 +47,12 @@ def test_the_readme_has_exactly_the_two_marked_commands() -> None:
     assert set(readme_commands()) == {"install-and-run", "test"}
 
 
-def test_the_install_command_creates_a_venv_installs_the_dev_extra_then_runs_the_demo() -> None:
+def test_the_install_command_creates_a_venv_installs_the_dev_extra_then_serves_the_demo() -> None:
     steps = [step.strip() for step in readme_commands()["install-and-run"].split("&&")]
     assert [shlex.split(step) for step in steps] == [
         ["python3", "-m", "venv", ".venv"],
         [".venv/bin/pip", "install", "-e", ".[dev]"],
-        [".venv/bin/points-ledger", "demo"],
+        [".venv/bin/points-ledger", "demo", "--serve"],
     ]
     assert Path(api.__file__).resolve().is_relative_to(ROOT), "the package under test is not installed editable"
 
@@ -58,25 +64,80 @@ def fresh_directory(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_in(directory: Path, command: str) -> subprocess.CompletedProcess[str]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Served:
+    stdout: str
+    token: str
+    health: int
+    page: int
+    balance: int
+
+
+def run_and_visit(directory: Path, command: str) -> Served:
+    """Run the README's last step as a newcomer would (its output read as it comes), then do what it says: open
+    the web page and use the printed token; stop the service with Ctrl-C (SIGINT)."""
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POINTS_LEDGER_")}
-    return subprocess.run(["bash", "-c", command], cwd=directory, env=env, capture_output=True, text=True,
-                          check=False, timeout=300)
+    env |= {"POINTS_LEDGER_PORT": str(port), "POINTS_LEDGER_METRICS_PORT": "0"}
+    process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=directory, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not any(line.strip().startswith("plt_") for line in lines):
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        token = next(line.strip() for line in lines if line.strip().startswith("plt_"))
+        base = f"http://127.0.0.1:{port}"
+        health = _status(f"{base}/health", deadline=time.monotonic() + 120)
+        page = _status(f"{base}/ui/")
+        balance = _status(f"{base}/licences/100975312481/balance", token)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return Served("".join(lines), token, health, page, balance)
 
 
-def test_the_readme_run_command_records_the_demo_in_the_default_sqlite_file(fresh_directory: Path) -> None:
+def _status(url: str, token: str | None = None, deadline: float = 0.0) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_the_readme_run_command_records_the_demo_and_serves_its_page(fresh_directory: Path) -> None:
     run_step = readme_commands()["install-and-run"].split("&&")[-1].strip()
 
-    first = run_in(fresh_directory, run_step)
-    second = run_in(fresh_directory, run_step)
+    first = run_and_visit(fresh_directory, run_step)
+    second = run_and_visit(fresh_directory, run_step)
 
-    assert first.returncode == 0, first.stdout + first.stderr
     assert (fresh_directory / "points-ledger.sqlite").is_file()
     assert "store: sqlite:///points-ledger.sqlite" in first.stdout
     assert re.search(r"^[1-9]\d* facts recorded, 0 already present\.$", first.stdout, re.M)
     assert first.stdout.count("balance on ") >= 4
-    assert second.returncode == 0, second.stderr
+    assert "/ui/" in first.stdout
+    assert (first.health, first.page, first.balance) == (200, 200, 200)
     assert re.search(r"^0 facts recorded, [1-9]\d* already present\.$", second.stdout, re.M)
+    assert second.balance == 200 and second.token != first.token
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

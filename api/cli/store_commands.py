@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, TextIO
 
@@ -24,6 +25,7 @@ from api.clock import now_utc, today_in_paris
 from api.logs import configure_logging, job, logger
 from api.observed_ledger import ObservedLedger
 from api.settings import Settings, get_settings
+from api.token_store import Role, TokenStore
 from ledger.application import PointsLedger, Recorded
 from ledger.bulk_import import DEFAULT_BATCH_SIZE
 from ledger.errors import InvalidFact, LedgerError
@@ -142,9 +144,13 @@ def record_demo_licence(ledger: PointsLedger, demo: DemoLicence) -> tuple[int, i
     return written, len(results) - written
 
 
-def demo() -> None:
+def demo(
+    then_serve: Annotated[bool, typer.Option(
+        "--serve", help="Then create an auditor token valid one day, print the web page to open and the token to "
+                        "sign in with, and run the service (Ctrl-C stops it).")] = False,
+) -> None:
     """Record a handful of realistic licences in the configured store and print their balance today, then how
-    to open each one's page in the web interface."""
+    to open each one's page in the web interface (with --serve: open it now)."""
     settings = get_settings()
     with open_ledger(settings) as ledger:
         typer.echo(f"store: {settings.database_url}")
@@ -157,7 +163,29 @@ def demo() -> None:
         except LedgerError as error:
             fail(str(error), BAD_INPUT)
         typer.echo(f"\n{written} facts recorded, {present} already present.")
-    typer.echo(web_interface_help(settings, [d.licence.licence_number for d in licences]))
+        numbers = [d.licence.licence_number for d in licences]
+        if not then_serve:
+            typer.echo(web_interface_help(settings, numbers))
+            return
+        token = demo_token(ledger)
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"\nWeb interface (in French): open {base}/ui/ and sign in with this token (an auditor's, valid "
+               f"one day; `points-ledger tokens revoke` ends it sooner):\n  {token}\n"
+               f"then search a licence, e.g. {base}/ui/licences/{numbers[0]} — Ctrl-C stops the service.",
+               nl=True)
+    serve(host=None, port=None, workers=None)
+
+
+def demo_token(ledger: PointsLedger) -> str:
+    """A fresh auditor token for the demo's visitor, valid one day (a new one each run: secrets are not kept)."""
+    now = now_utc()
+    store = TokenStore.for_ledger(ledger)
+    try:
+        issued = store.create(Role.AUDITOR, now=now, subject="Démo (points-ledger demo --serve)",
+                              expires_at=now + timedelta(days=1))
+    finally:
+        store.close()
+    return issued.token
 
 
 def program_name() -> str:
