@@ -40,10 +40,9 @@ def _refused(api: Api, method: str, url: str, body: Any = None, who: str = "pref
     ("annulments", {"offence": "nope", "decided_on": "2021-01-01", "evidence_ref": "T"}, ["body", "offence"],
      "no offence"),
     ("surrenders", {"on": "2021-01-01", "evidence_ref": "R"}, ["body", "on"], "48SI"),
-    ("reissues", {"obtained_on": "2021-01-01", "evidence_ref": "R"}, ["body", "obtained_on"], "48SI"),
 ], ids=["DV before commission", "offence before the licence", "points without class", "délit not 6",
         "speeding and points", "unknown offence kind", "stage not two days", "annulment of no offence",
-        "surrender without 48SI", "reissue without 48SI"])
+        "surrender without 48SI"])
 def test_a_fact_the_ledger_rejects_is_a_422_naming_the_field(
     api: Api, kind: str, body: dict[str, Any], loc: list[str], reason: str
 ) -> None:
