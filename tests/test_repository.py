@@ -13,10 +13,6 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).parents[1]
 SKIPPED = {".venv", ".git", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
            "benchmarks/out", ".import_linter_cache", "points_ledger.egg-info"}
-# Documents cited by work merged before its note: each teammate's branch brings its own (xfail until then).
-PENDING = {"docs/law.md": "law", "docs/formats/backfill.md": "scale", "docs/architecture.md": "structure",
-           "docs/decisions/0060-hash-chain.md": "integrity",
-           "docs/reliability.md": "integrity"}
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".txt", ".html", ".cfg", ".sh", ""}
 DOC_PATH = re.compile(r"docs/[\w./-]+?\.md")
 
@@ -50,10 +46,7 @@ def cited_documents() -> dict[str, set[str]]:
     return cited
 
 
-@pytest.mark.parametrize("document", [
-    pytest.param(document, marks=pytest.mark.xfail(reason=f"{PENDING[document]}'s note is not merged yet",
-                                                   strict=False)) if document in PENDING else document
-    for document in sorted(cited_documents())])
+@pytest.mark.parametrize("document", sorted(cited_documents()))
 def test_every_document_the_code_and_the_docs_cite_exists(document: str) -> None:
     assert (ROOT / document).exists(), f"{document} is cited by {sorted(cited_documents()[document])}"
 
