@@ -70,21 +70,27 @@ def _role(path: str) -> str:
     return "auditor" if path == "/audit/reads" else "prefecture"
 
 
+def _runner(operation: Any, headers: dict[str, str]) -> Any:
+    """The bounded, derandomized Hypothesis run of one operation, with a token that may call it."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    def run(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=EXCLUDED,
+                               additional_checks=[schema_valid_shape_accepted])
+
+    return run
+
+
 def test_every_operation_passes_every_check(service: schemathesis.BaseSchema) -> None:
     failures: list[str] = []
     operations = 0
     for result in service.get_all_operations():
         operation = result.ok()
         operations += 1
-        headers = {"Authorization": f"Bearer {TOKENS[_role(operation.path)]}"}
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        def run(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=EXCLUDED,
-                                   additional_checks=[schema_valid_shape_accepted])
-
+        run = _runner(operation, {"Authorization": f"Bearer {TOKENS[_role(operation.path)]}"})
         try:
             run()
         except (Exception, BaseExceptionGroup) as error:  # collect every operation's failure, then report them all
