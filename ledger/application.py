@@ -228,7 +228,7 @@ class PointsLedger(Application[UUID]):
         return events
 
     def get_record(self, licence_number: str, known_at: datetime | None = None) -> LicenceRecord:
-        """The licence's facts as plain values (what the law reads); `known_at` cuts by recording time.
+        """The licence's facts as plain values, as recorded; `known_at` cuts by recording time.
 
         A stream only grows and a (licence, version) pair always names the same events, so the decoded record
         is kept per licence and reused while the stream's last version is unchanged: one indexed one-row read
@@ -244,7 +244,7 @@ class PointsLedger(Application[UUID]):
             events = list(self.events.get(stream, lte=version))
             record = record_from_events(events)
             self._records.put(stream, version, record)
-        return record.known_at(known_at)
+        return record.recorded_until(known_at)  # as recorded: projections apply the rectifications known then
 
     def get_records(self, licence_numbers: Iterable[str]) -> dict[str, LicenceRecord]:
         """Several licences' records (everything known now) read in one query, for callers that walk many

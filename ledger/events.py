@@ -141,12 +141,28 @@ class LicenceWasReissued(LicenceFactRecorded):
     training: str
 
 
+class FactWasRectified(LicenceFactRecorded):
+    """A clerical error in a letter, a stage or the licence corrected (issue 13): the fields given replace the
+    target's from the start; the original event stays as it was written."""
+
+    TOPIC = kinds.RECTIFICATION.topic
+
+    rectified_id: str
+    rectified_on: date
+    reason: str
+    obtained_on: date | None
+    first_day: date | None
+    last_day: date | None
+    agrement: str | None
+    notified_on: date | None
+
+
 # Every event class by its topic (the licence's first, then each fact kind's), and the kind names the audit
 # trail shows: both read from the declarations, so a kind without its event class fails at import.
 EVENT_CLASSES: dict[str, type[Any]] = {
     cls.TOPIC: cls
     for cls in (LicenceWasObtained, OffenceWasEstablished, StageWasCompleted, LetterWasNotified,
-                OffenceWasAnnulled, LicenceWasSurrendered, LicenceWasReissued)
+                OffenceWasAnnulled, LicenceWasSurrendered, LicenceWasReissued, FactWasRectified)
 }
 FACT_EVENTS: dict[str, type[LicenceFactRecorded]] = {kind.topic: EVENT_CLASSES[kind.topic] for kind in kinds.FACT_KINDS}
 EVENT_TYPES: dict[str, str] = {kind.topic: kind.name for kind in kinds.ALL_KINDS}

@@ -9,9 +9,9 @@ evidence behind it, and its legal dates as explicit fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from ledger.declaration import Spec
 from ledger.values import LICENCE_NUMBER_CHARSET, LetterCode, OffenceClass, StageCase, Training
@@ -140,8 +140,35 @@ class LicenceReissued(Fact):
     training: Annotated[Training, Spec("formation (traditionnelle ou AAC)")] = Training.TRADITIONAL
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactRectified(Fact):
+    """A clerical error corrected by a new fact, never an edit (issue 13, decision 0061): the corrected fields
+    replace the content of the letter, stage or licence `rectified_id` from the start, for whoever reads the
+    ledger as known after the rectification; before it, the original stands. An offence is not rectified but
+    annulled (and recorded again). Only the fields given (not None) are corrected."""
+
+    rectified_id: Annotated[str, Spec("fait rectifié", json="fact", min_length=1, max_length=64,
+                                      pattern=FACT_ID_PATTERN)]
+    rectified_on: Annotated[date, Spec("date de la rectification")]
+    reason: Annotated[str, Spec("motif de la rectification", min_length=1, max_length=500)]
+    obtained_on: Annotated[date | None, Spec("date d'obtention du permis rectifiée")] = None
+    first_day: Annotated[date | None, Spec("premier jour du stage rectifié")] = None
+    last_day: Annotated[date | None, Spec("dernier jour du stage rectifié")] = None
+    agrement: Annotated[str | None, Spec("agrément de l'organisateur rectifié", min_length=1,
+                                         max_length=64)] = None
+    notified_on: Annotated[date | None, Spec("date de notification rectifiée")] = None
+
+    def corrections(self) -> dict[str, Any]:
+        """The corrected fields, by the target's attribute names (the fields given)."""
+        return {name: getattr(self, name) for name in CORRECTABLE if getattr(self, name) is not None}
+
+
+# The fields a rectification may correct: the dates and the agrément of a licence, a stage or a letter.
+CORRECTABLE = ("obtained_on", "first_day", "last_day", "agrement", "notified_on")
+
 LegalFact = (
     OffenceEstablished | StageCompleted | LetterNotified | OffenceAnnulled | LicenceSurrendered | LicenceReissued
+    | FactRectified
 )
 AnyFact = LicenceObtained | LegalFact  # every kind of fact, the licence included
 
@@ -157,8 +184,29 @@ class LicenceRecord:
     def licence_number(self) -> str:
         return self.licence.licence_number
 
-    def known_at(self, moment: datetime | None) -> LicenceRecord:
-        """The record as the ledger knew it at `moment` (facts recorded at or before it); None = everything."""
+    def recorded_until(self, moment: datetime | None) -> LicenceRecord:
+        """The facts as recorded at or before `moment` (None = everything), rectifications not applied."""
         if moment is None:
             return self
         return LicenceRecord(self.licence, tuple(f for f in self.facts if f.recorded_at <= moment))
+
+    def known_at(self, moment: datetime | None) -> LicenceRecord:
+        """The record as the ledger knew it at `moment` (facts recorded at or before it; None = everything),
+        with the rectifications known then applied: what the law folds."""
+        return self.recorded_until(moment).rectified()
+
+    def rectified(self) -> LicenceRecord:
+        """Every rectification applied to its target, in recording order (each sets absolute values, so applying
+        them again changes nothing). The rectifications themselves stay in `facts`: the law ignores them and the
+        history lists them. Targets were checked when the rectification was recorded (`ledger.validation`)."""
+        rectifications = sorted((f for f in self.facts if isinstance(f, FactRectified)), key=lambda f: f.order_key)
+        if not rectifications:
+            return self
+        licence, by_id = self.licence, {f.fact_id: f for f in self.facts}
+        for rectification in rectifications:
+            target_id, corrections = rectification.rectified_id, rectification.corrections()
+            if target_id == licence.fact_id:
+                licence = replace(licence, **corrections)
+            elif target_id in by_id:
+                by_id[target_id] = replace(by_id[target_id], **corrections)
+        return LicenceRecord(licence, tuple(by_id[f.fact_id] for f in self.facts))

@@ -61,9 +61,16 @@ REISSUE: Kind[f.LicenceReissued] = Kind(
     evidence="référence du dossier de délivrance (ANTS)", summary="Record a new licence after an invalidation",
     example={"obtained_on": "2025-04-15", "training": "traditional", "evidence_ref": "ANTS-2025-04-15-0077"},
 )
+RECTIFICATION: Kind[f.FactRectified] = Kind(
+    name="rectification", fact=f.FactRectified, topic="points-ledger:FactRectified", legal_date="rectified_on",
+    route="rectifications", recorder="prefecture", label="rectification d'une erreur matérielle",
+    evidence="référence de la pièce établissant l'erreur", summary="Rectify a letter, a stage or the licence",
+    example={"fact": "s-2024-0042", "rectified_on": "2024-07-01", "reason": "dates de l'attestation mal saisies",
+             "first_day": "2024-06-10", "last_day": "2024-06-11", "evidence_ref": "ATT-R2407500010-2024-0042-RECT"},
+)
 
 # The kinds recorded after the licence, in the order the API and the guide list them.
-FACT_KINDS: tuple[Kind[Any], ...] = (OFFENCE, STAGE, LETTER, ANNULMENT, SURRENDER, REISSUE)
+FACT_KINDS: tuple[Kind[Any], ...] = (OFFENCE, STAGE, LETTER, ANNULMENT, SURRENDER, REISSUE, RECTIFICATION)
 ALL_KINDS: tuple[Kind[Any], ...] = (LICENCE, *FACT_KINDS)
 BY_NAME: dict[str, Kind[Any]] = {kind.name: kind for kind in ALL_KINDS}
 BY_TOPIC: dict[str, Kind[Any]] = {kind.topic: kind for kind in ALL_KINDS}

@@ -9,15 +9,19 @@ outcome (whether a 48SI was effective is for the projection to say).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import assert_never
 
-from ledger.declaration import check_fields
+from ledger.declaration import check_fields, content_fields, declared_fields
 from ledger.errors import InvalidFact
 from ledger.facts import (
+    CORRECTABLE,
+    FactRectified,
     LegalFact,
     LetterNotified,
     LicenceObtained,
+    LicenceRecord,
     LicenceReissued,
     LicenceSurrendered,
     OffenceAnnulled,
@@ -149,10 +153,49 @@ def check_reissue(reissue: LicenceReissued, licence: LicenceObtained, others: It
         raise InvalidFact("obtained_on", "a new licence was already obtained after that 48SI")
 
 
+def _target(rectification: FactRectified, record: LicenceRecord) -> LicenceObtained | StageCompleted | LetterNotified:
+    """The fact a rectification corrects, as already rectified: the licence, a stage or a letter."""
+    if rectification.rectified_id == record.licence.fact_id:
+        return record.licence
+    target = next((f for f in record.facts if f.fact_id == rectification.rectified_id), None)
+    if target is None:
+        raise InvalidFact("fact", f"no fact {rectification.rectified_id!r} on this licence")
+    if not isinstance(target, StageCompleted | LetterNotified):
+        raise InvalidFact("fact", "only a letter, a stage or the licence is rectified; an offence is annulled "
+                                  "(and recorded again), other facts are recorded anew")
+    return target
+
+
+def check_rectification(rectification: FactRectified, licence: LicenceObtained,
+                        others: Iterable[LegalFact]) -> None:
+    """Issue 13 — a rectification names a letter, a stage or the licence, corrects fields that kind has, and
+    the corrected fact passes that kind's own checks against the licence's other facts."""
+    record = LicenceRecord(licence, tuple(others)).rectified()
+    target = _target(rectification, record)
+    corrections = rectification.corrections()
+    if not corrections:
+        raise InvalidFact("fact", f"give at least one corrected field: {', '.join(CORRECTABLE)}")
+    has = {decl.name for decl in content_fields(type(target))}
+    for name in corrections:
+        if name not in has:
+            label = next(d.json for d in declared_fields(FactRectified) if d.name == name)
+            raise InvalidFact(label, f"a {type(target).__name__} has no {name} to rectify")
+    corrected = replace(target, **corrections)
+    if corrected == target:
+        raise InvalidFact("fact", "the rectification changes nothing")
+    if isinstance(corrected, LicenceObtained):
+        check_licence(corrected)
+    else:
+        check_fact(corrected, record.licence, [f for f in record.facts if f.fact_id != corrected.fact_id])
+
+
 def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
     """Bound the fact's fields by their declaration, then the check of its kind. `others`: the licence's
-    other facts. A kind without its case here is a mypy error (`assert_never`)."""
+    other facts (read with their rectifications applied). A kind without its case here is a mypy error
+    (`assert_never`)."""
     check_fields(fact)
+    known = LicenceRecord(licence, tuple(others)).rectified()
+    licence, others = known.licence, known.facts
     match fact:
         case OffenceEstablished():
             check_offence(fact, licence, others)
@@ -166,5 +209,7 @@ def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[Legal
             check_surrender(fact, licence, others)
         case LicenceReissued():
             check_reissue(fact, licence, others)
+        case FactRectified():
+            check_rectification(fact, licence, others)
         case _:
             assert_never(fact)

@@ -108,7 +108,7 @@ def _takes_effect_on(fact: LegalFact, mode: Mode) -> date:
             return fact.surrendered_on
         case LicenceReissued():
             return fact.obtained_on
-        case fact_types.LetterNotified() | fact_types.OffenceAnnulled():
+        case fact_types.LetterNotified() | fact_types.OffenceAnnulled() | fact_types.FactRectified():
             return date.min  # their effect is not a future event: always kept
         case _:
             assert_never(fact)

@@ -71,7 +71,8 @@ def statement(record: LicenceRecord, on: date, known_at: datetime | None = None,
     known = known_record(record, known_at)
     timeline = timeline_for(known, None, mode)
     movements = timeline.movements_until(on)
-    facts: list[Fact] = [known.licence, *known.facts]
+    recorded = record.recorded_until(known_at)  # as recorded: a rectified fact and its rectification, both
+    facts: list[Fact] = [recorded.licence, *recorded.facts]
     return Statement(
         licence_number=record.licence_number, on=on, known_at=known_at, mode=mode,
         state=timeline.state_on(on),

@@ -71,7 +71,9 @@ def intervals_of(legal: Timeline, administrative: Timeline, record: LicenceRecor
 
 def intervals_of_record(record: LicenceRecord) -> list[Interval]:
     """The intervals of a licence's whole record (current knowledge). Without an offence the administrative
-    reading is the legal one (tests/reconciliation/test_fold_sharing.py), so one fold serves both."""
+    reading is the legal one (tests/reconciliation/test_fold_sharing.py), so one fold serves both. The
+    rectifications are applied first (the law reads the corrected facts)."""
+    record = record.rectified()
     legal = build_timeline(record, Mode.LEGAL)
     offences = any(isinstance(f, OffenceEstablished) for f in record.facts)
     administrative = build_timeline(record, Mode.ADMINISTRATIVE) if offences else legal

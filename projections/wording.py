@@ -72,6 +72,9 @@ def fact_summary(fact: AnyFact) -> str:
             return f"licence surrendered {fact.surrendered_on.isoformat()}"
         case f.LicenceReissued():
             return f"new licence obtained {fact.obtained_on.isoformat()} ({fact.training.value})"
+        case f.FactRectified():
+            changes = ", ".join(f"{name} → {value}" for name, value in fact.corrections().items())
+            return f"rectification of {fact.rectified_id} ({fact.reason}): {changes}"
         case _:
             assert_never(fact)
 

@@ -76,5 +76,15 @@ def a_reissue(obtained_on: str, training: Training = Training.TRADITIONAL) -> fa
                            evidence_ref=f"NEW-{n}", obtained_on=d(obtained_on), training=training)
 
 
+def a_rectification(target_id: str, rectified_on: str, *, reason: str = "erreur de saisie",
+                    **corrected: date | str) -> fact_types.FactRectified:
+    """A rectification of `target_id` recorded on `rectified_on`, correcting the fields given
+    (`first_day=d("2024-06-10")`, `agrement="R1"`)."""
+    n = next(_ids)
+    return fact_types.FactRectified(fact_id=f"c{n}", recorded_at=at(rectified_on), recorded_by="test",
+                                    evidence_ref=f"RECT-{n}", rectified_id=target_id, rectified_on=d(rectified_on),
+                                    reason=reason, **corrected)  # type: ignore[arg-type]
+
+
 def a_record(licence: fact_types.LicenceObtained | None = None, *facts: object) -> LicenceRecord:
     return LicenceRecord(licence or a_licence(), tuple(facts))  # type: ignore[arg-type]

@@ -26,7 +26,17 @@ from ledger.values import LetterCode
 from projections.history import statement
 from projections.scenario import EVENT_KINDS
 from projections.wording import fact_summary
-from tests.builders import a_letter, a_licence, a_reissue, a_stage, a_surrender, an_annulment, an_offence, d
+from tests.builders import (
+    a_letter,
+    a_licence,
+    a_rectification,
+    a_reissue,
+    a_stage,
+    a_surrender,
+    an_annulment,
+    an_offence,
+    d,
+)
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 LEGAL_FACT_CLASSES = set(typing.get_args(facts.LegalFact))
@@ -85,9 +95,9 @@ def test_every_kind_has_its_write_route() -> None:
 
 LICENCE = a_licence(obtained_on="2000-01-01")
 ONE_OF_EACH: list[facts.LegalFact] = [
-    an_offence("2020-01-10", "2020-02-01", fact_id="o1"), a_stage("2020-06-01"),
+    an_offence("2020-01-10", "2020-02-01", fact_id="o1"), a_stage("2020-06-01", fact_id="st1"),
     a_letter(LetterCode.L48SI, "2021-01-05"), an_annulment("o1", "2020-12-01"), a_surrender("2021-01-20"),
-    a_reissue("2021-09-01"),
+    a_reissue("2021-09-01"), a_rectification("st1", "2021-10-01", first_day=d("2020-06-08"), last_day=d("2020-06-09")),
 ]
 
 

@@ -78,7 +78,7 @@ class LicenceFile:
     """
 
     def __init__(self, record: LicenceRecord) -> None:
-        self.record = record
+        self.record = record = record.rectified()  # the law and the comparison read the corrected facts
         self.facts: dict[str, Fact] = {record.licence.fact_id: record.licence}
         self.facts.update((f.fact_id, f) for f in record.facts)
         self._timelines: dict[tuple[Mode, frozenset[str]], Timeline] = {}

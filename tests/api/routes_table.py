@@ -75,6 +75,11 @@ ROUTES = (
     Route("record reissue", "POST", "/licences/{number}/reissues", PREFECTURE, lambda n: {
         "obtained_on": "2021-08-01", "evidence_ref": "ANTS-REISSUE"}, writes=True,
         prepare=(("surrenders", {"on": "2021-01-10", "evidence_ref": "REST-0"}),)),
+    Route("record rectification", "POST", "/licences/{number}/rectifications", PREFECTURE, lambda n: {
+        "fact": "lr-rect", "rectified_on": "2020-03-01", "reason": "date de l'AR mal saisie",
+        "notified_on": "2020-02-12", "evidence_ref": "LRAR-48-RECT"}, writes=True,
+        prepare=(("letters", {"id": "lr-rect", "code": "48", "notified_on": "2020-02-10",
+                              "evidence_ref": "LRAR-48-0"}),)),
     Route("record a batch", "POST", "/facts:batch", PREFECTURE, lambda n: {"facts": [
         {"licence_number": n, "kind": "letter", "fact": {"code": "48", "notified_on": "2020-02-10",
                                                          "evidence_ref": "LRAR-BATCH"}}]}, writes=True),
