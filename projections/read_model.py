@@ -121,8 +121,13 @@ class BalanceReadModel:
         """Create the interval and tracking tables if missing (position 0: nothing projected yet).
 
         A table of an older shape (without the administrative columns) is dropped and its position reset to
-        0: the next catch-up projects everything again rather than mixing rows of two shapes.
+        0: the next catch-up projects everything again rather than mixing rows of two shapes. When both tables are
+        already there in their current shape nothing is locked: DDL run while a catch-up holds the tracking row
+        would wait for it while holding a lock that catch-up needs (a deadlock seen between `status` and the
+        service's background catch-up).
         """
+        if self._tables_current():
+            return
         with self._datastore.transaction(commit=True) as curs:
             # Two processes creating the same tables at once race on the catalog: one at a time.
             curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._datastore.schema}.{self.name}",))
@@ -142,6 +147,20 @@ class BalanceReadModel:
                          .format(self._tracking), (self.name,))
             if outdated:
                 curs.execute(SQL("UPDATE {0} SET position = 0 WHERE name = %s").format(self._tracking), (self.name,))
+
+    def _tables_current(self) -> bool:
+        """Are the interval table (with its administrative columns) and the tracking row there? (no lock taken)"""
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT to_regclass(%s) AS t", (f'"{self._datastore.schema}"."{self.name}_tracking"',))
+            row = curs.fetchone()
+            if row is None or row["t"] is None:
+                return False
+            curs.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                         "AND column_name = 'adm_balance'", (self._datastore.schema, self.name))
+            if curs.fetchone() is None:
+                return False
+            curs.execute(SQL("SELECT 1 FROM {0} WHERE name = %s").format(self._tracking), (self.name,))
+            return curs.fetchone() is not None
 
     @staticmethod
     def _create_intervals(table: Composed, name: str) -> Composed:
