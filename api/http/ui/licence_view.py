@@ -10,13 +10,14 @@ facts are formatting of the facts' own fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from api.http.ui import wording
 from api.http.ui.chart import Chart, FactMark, build_chart
-from ledger.facts import LicenceRecord
+from ledger.facts import LicenceRecord, StageCompleted
+from ledger.law import stage_recovery
 from ledger.values import Mode
 from projections.balance import Balance, balance_as_of, balance_from_timeline, missing_letters, timeline_for
 from projections.explanation import Movement
@@ -84,15 +85,16 @@ def fact_text(entry: FactEntry) -> str:
     return wording.label(wording.FACT_KINDS, kind)
 
 
-def _marks(entries: tuple[FactEntry, ...]) -> list[FactMark]:
-    """Offences at their date de valeur, stages on their day of effect (the day after the last), letters when
-    notified."""
+def _marks(entries: tuple[FactEntry, ...], record: LicenceRecord) -> list[FactMark]:
+    """Offences at their date de valeur, stages on their day of effect (the law's, R223-8 III, on the record as
+    known and corrected), letters when notified."""
+    stages = {f.fact_id: f for f in record.facts if isinstance(f, StageCompleted)}
     marks: list[FactMark] = []
     for entry in entries:
         if entry.kind == "offence" and "established_on" in entry.legal_dates:
             marks.append(FactMark(entry.legal_dates["established_on"], "offence", fact_text(entry)))
-        elif entry.kind == "stage":
-            effect = next((m.on for m in entry.movements), entry.legal_dates["last_day"] + timedelta(days=1))
+        elif entry.kind == "stage" and entry.fact_id in stages:
+            effect = stage_recovery.stage_effective_on(stages[entry.fact_id])
             marks.append(FactMark(effect, "stage", fact_text(entry)))
         elif entry.kind == "letter":
             marks.append(FactMark(entry.legal_dates["notified_on"], "letter", fact_text(entry)))
@@ -117,7 +119,8 @@ def licence_page(record: LicenceRecord, on: date, known_at: datetime | None, mod
     facts = {entry.fact_id: entry for entry in relevé.facts}
     rows = tuple(MovementRow(m, facts.get(m.fact_id or ""), fact_text(facts[m.fact_id])
                              if m.fact_id in facts else "") for m in relevé.movements)
-    chart = build_chart(timelines[Mode.LEGAL], timelines[Mode.ADMINISTRATIVE], on, _marks(relevé.facts))
+    marks = _marks(relevé.facts, record.known_at(known_at))
+    chart = build_chart(timelines[Mode.LEGAL], timelines[Mode.ADMINISTRATIVE], on, marks)
     now_known = balance_as_of(record, on, None, mode, with_forecast=False) if known_at is not None else None
     return LicencePage(record.licence_number, on, known_at, mode, balance, relevé, rows, chart,
                        anomaly_sentences(balance), now_known)
