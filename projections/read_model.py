@@ -126,11 +126,15 @@ class BalanceReadModel:
         would wait for it while holding a lock that catch-up needs (a deadlock seen between `status` and the
         service's background catch-up).
         """
-        if self._tables_current():
-            return
+        with self._datastore.transaction(commit=False) as curs:
+            if self._tables_current(curs):
+                return
         with self._datastore.transaction(commit=True) as curs:
-            # Two processes creating the same tables at once race on the catalog: one at a time.
+            # Two processes creating the same tables at once race on the catalog: one at a time; and the one that
+            # waited finds them made (and maybe a catch-up under way): it must not run DDL then.
             curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._datastore.schema}.{self.name}",))
+            if self._tables_current(curs):
+                return
             curs.execute("SELECT 1 FROM information_schema.tables t WHERE t.table_schema = %s AND t.table_name = %s "
                          "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = "
                          "t.table_schema AND c.table_name = t.table_name AND c.column_name = 'adm_balance')",
@@ -148,19 +152,18 @@ class BalanceReadModel:
             if outdated:
                 curs.execute(SQL("UPDATE {0} SET position = 0 WHERE name = %s").format(self._tracking), (self.name,))
 
-    def _tables_current(self) -> bool:
+    def _tables_current(self, curs: Any) -> bool:
         """Are the interval table (with its administrative columns) and the tracking row there? (no lock taken)"""
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute("SELECT to_regclass(%s) AS t", (f'"{self._datastore.schema}"."{self.name}_tracking"',))
-            row = curs.fetchone()
-            if row is None or row["t"] is None:
-                return False
-            curs.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                         "AND column_name = 'adm_balance'", (self._datastore.schema, self.name))
-            if curs.fetchone() is None:
-                return False
-            curs.execute(SQL("SELECT 1 FROM {0} WHERE name = %s").format(self._tracking), (self.name,))
-            return curs.fetchone() is not None
+        curs.execute("SELECT to_regclass(%s) AS t", (f'"{self._datastore.schema}"."{self.name}_tracking"',))
+        row = curs.fetchone()
+        if row is None or row["t"] is None:
+            return False
+        curs.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                     "AND column_name = 'adm_balance'", (self._datastore.schema, self.name))
+        if curs.fetchone() is None:
+            return False
+        curs.execute(SQL("SELECT 1 FROM {0} WHERE name = %s").format(self._tracking), (self.name,))
+        return curs.fetchone() is not None
 
     @staticmethod
     def _create_intervals(table: Composed, name: str) -> Composed:
