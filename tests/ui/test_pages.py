@@ -202,6 +202,8 @@ def test_an_excel_extract_upload_gives_a_report_with_counts_filters_and_download
     html = client.get(report).text
     assert re.search(r'data-kind="match">.*?<td class="num">1</td>', html, re.S)
     assert re.search(r'data-kind="unreadable_rows">.*?<td class="num">1</td>', html, re.S)
+    # the page names what it read, as the API's X-Report-Source does (SQLite has no read model: the fold)
+    assert figure(html, "report-source").startswith("Source : recalcul de chaque permis depuis le journal")
     only = client.get(report + "?kind=unknown_licence").text.split('<table id="rows">')[1]
     assert only.count('<tr data-kind="unknown_licence"><td>') == 1 and '<tr data-kind="match"><td>' not in only
     plain = client.get(report + "/rapport.csv").content.decode()

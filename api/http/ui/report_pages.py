@@ -1,6 +1,7 @@
 """`/ui/reconciliation` (upload a préfecture extract, read the report) and `/ui/audit` (the audit trail).
 
-Both call what the API routes call: `reconcile_with_ledger` on the extract read by `open_extract` (commas or
+Both call what the API routes call: `reconciliation_of` (the read model when it is current, the fold of the
+licences it does not reflect; the page names the source) on the extract read by `open_extract` (commas or
 semicolons, with or without a BOM), and the `GET /audit/events` route function itself. Préfecture and auditor
 only, as in the API.
 """
@@ -25,7 +26,8 @@ from api.http.ui.access import PageProblem, Visitor, check_csrf, signed_in
 from api.http.ui.rendering import render
 from api.report_output import bad_row_json, neutral_row
 from projections.reconciliation.extract import BadRow, InvalidExtract, open_extract
-from projections.reconciliation.run import REPORT_COLUMNS, reconcile_with_ledger
+from projections.reconciliation.run import REPORT_COLUMNS
+from projections.sources import reconciliation_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -57,7 +59,7 @@ def reconciliation_upload(request: Request, ledger: LedgerDep, extract: Annotate
         return render(request, "reconciliation.html", {
             "visitor": visitor, "error": f"Ligne {error.line}, « {error.field} » : {error.reason}"},
             visitor.session, 422)
-    reconciliation = reconcile_with_ledger(ledger, include_missing=include_missing)
+    reconciliation, source = reconciliation_of(ledger, include_missing=include_missing)
     rows: list[dict[str, str]] = []
     errors = []
     for item in reconciliation.run(reader):
@@ -67,7 +69,7 @@ def reconciliation_upload(request: Request, ledger: LedgerDep, extract: Annotate
             rows.append(item.as_csv())
     report_id = report_store.save(report_store.StoredReport(
         visitor.principal.token_id, extract.filename or "extrait.csv", reconciliation.summary.as_json(), rows,
-        errors))
+        errors, source.as_json()))
     return RedirectResponse(f"/ui/reconciliation/{report_id}", status_code=303)
 
 

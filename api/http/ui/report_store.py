@@ -26,6 +26,7 @@ class StoredReport:
     summary: dict[str, int]
     rows: list[dict[str, str]]
     errors: list[dict[str, Any]]
+    source: dict[str, Any] | None = None  # `projections.sources.Source.as_json()`: what the report read
 
 
 def _folder() -> Path:
@@ -50,7 +51,7 @@ def save(report: StoredReport) -> str:
     report_id = secrets.token_hex(16)
     (folder / f"{report_id}.json").write_text(json.dumps({
         "owner": report.owner, "filename": report.filename, "summary": report.summary, "rows": report.rows,
-        "errors": report.errors}, ensure_ascii=False), encoding="utf-8")
+        "errors": report.errors, "source": report.source}, ensure_ascii=False), encoding="utf-8")
     return report_id
 
 
@@ -67,4 +68,5 @@ def load(report_id: str, owner: str) -> StoredReport | None:
         return None
     if data.get("owner") != owner:
         return None
-    return StoredReport(data["owner"], data["filename"], data["summary"], data["rows"], data["errors"])
+    return StoredReport(data["owner"], data["filename"], data["summary"], data["rows"], data["errors"],
+                        data.get("source"))

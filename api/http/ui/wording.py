@@ -7,6 +7,7 @@ Only wording: every figure, date and decision comes from the projections. A rule
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from api.clock import PARIS
 from ledger.law.vocabulary import AnomalyKind, Rule
@@ -101,3 +102,17 @@ def signed(points: int) -> str:
 
 def points(count: int) -> str:
     return f"{count} point" + ("s" if abs(count) > 1 else "")
+
+
+def report_source(source: dict[str, Any] | None) -> str:
+    """What a report read (`projections.sources.Source.as_json()`), in French: the read model at a position of the
+    journal, with the licences recorded since folded from their events, or the fold of the whole journal."""
+    if not source:
+        return ""
+    if source.get("read_model") is None:
+        return f"Source : recalcul de chaque permis depuis le journal (jusqu'à la notification {source['head']})."
+    stale = int(source.get("stale") or 0)
+    since = (f" ; {stale} permis enregistré{'s' if stale > 1 else ''} depuis, recalculé{'s' if stale > 1 else ''} "
+             "depuis le journal") if stale else ""
+    return (f"Source : modèle de lecture {source['read_model']} à la notification {source['position']} "
+            f"sur {source['head']}{since}.")
