@@ -17,6 +17,7 @@ import pytest
 
 from api.http.app import create_app
 from api.http.fact_bodies import BODIES
+from api.http.ui import licence_view, wording
 from ledger import facts, kinds
 from ledger.declaration import Kind, check_fields, content_fields, stored_state
 from ledger.events import EVENT_CLASSES, EVENT_TYPES, FACT_EVENTS
@@ -108,3 +109,13 @@ def test_one_fact_of_each_kind_is_checked_listed_in_the_history_and_worded() -> 
         assert fact_summary(fact)
     relevé = statement(facts.LicenceRecord(LICENCE, tuple(ONE_OF_EACH)), d("2022-01-01"))
     assert {entry.kind for entry in relevé.facts} == {kind.name for kind in kinds.ALL_KINDS}
+
+
+def test_every_kind_has_its_french_sentence_on_the_licence_page() -> None:
+    assert set(licence_view.SENTENCES) == {kind.name for kind in kinds.ALL_KINDS}
+    relevé = statement(facts.LicenceRecord(LICENCE, tuple(ONE_OF_EACH)), d("2022-01-01"))
+    for entry in relevé.facts:
+        text = licence_view.fact_text(entry)
+        assert text and text != wording.label(wording.FACT_KINDS, entry.kind), entry.kind
+        assert "None" not in text, text
+
