@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import api
+from tests.served import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -62,12 +62,6 @@ def fresh_directory(tmp_path: Path) -> Path:
     """A working directory with nothing but `.venv` → the environment these tests run in."""
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
     return tmp_path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

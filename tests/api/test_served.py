@@ -6,73 +6,19 @@ Two stories: a licence's timeline recorded and read over HTTP against PostgreSQL
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.served import clean_env, cli, free_port, served
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CLI = str(BIN / "points-ledger")
-STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**settings: str) -> dict[str, str]:
-    """This process's environment without any POINTS_LEDGER_* setting, plus `settings`; local calls bypass
-    any proxy."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POINTS_LEDGER_")}
-    return {**env, "NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1", **settings}
-
-
-@contextmanager
-def served(env: dict[str, str], log: Path) -> Iterator[str]:
-    """`points-ledger serve` on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    with log.open("w") as out:
-        server = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert server.poll() is None, f"the server stopped: {log.read_text()}"
-            try:
-                if httpx.get(f"{base}/health", timeout=1, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"the server did not start: {log.read_text()}"
-            time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 @pytest.mark.slow

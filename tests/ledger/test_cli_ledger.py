@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from projections.balance import balance_as_of
 from tests.conftest import StoreFactory
 from tests.ledger.stores import all_streams, application_sequence
 from tests.ledger.test_transfer import fill
+from tests.served import free_port
 
 COMMAND = Path(sys.executable).with_name("points-ledger")
 
@@ -166,13 +166,6 @@ def test_a_store_that_cannot_be_opened_is_reported_before_serving(tmp_path: Path
 def test_an_unreachable_postgresql_is_reported_without_a_traceback(tmp_path: Path) -> None:
     done = points_ledger("postgresql://postgres@127.0.0.1:1/test", "export", cwd=tmp_path)
     assert_clean_failure(done, 1, "database_url: cannot open the store")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_serve_answers_health_on_the_chosen_port(sqlite_url: str, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,9 @@ import httpx
 import pytest
 
 from tests.ops.test_pool import connections_named, settle
+from tests.served import free_port
 
 CLI = str(Path(sys.executable).with_name("points-ledger"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

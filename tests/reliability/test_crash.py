@@ -16,7 +16,7 @@ import pytest
 from ledger.application import PointsLedger
 from ledger.storage import storage_env
 from ledger.verify import verify_ledger
-from tests.api.test_served import CLI, STARTUP_SECONDS, clean_env, cli, free_port
+from tests.served import CLI, STARTUP_SECONDS, clean_env, cli, free_port
 
 WRITERS = 4
 LOAD_SECONDS = 2.0
