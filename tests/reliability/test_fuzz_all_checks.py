@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.api.test_served import clean_env, cli, served
+from tests.served import clean_env, cli, served
 
 # Every check but one: `positive_data_acceptance` expects every schema-valid request to succeed, but the law's
 # rules cannot be written in JSON Schema (a stage lasts two consecutive days, a letter comes after the licence,

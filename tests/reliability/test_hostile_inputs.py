@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.test_served import clean_env, cli, served
+from tests.served import clean_env, cli, served
 
 NUMBER = "120375100001"
 OFFENCE = {"committed_on": "2024-01-01", "established_on": "2024-01-02", "points": 4, "class": "C4",

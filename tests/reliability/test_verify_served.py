@@ -19,7 +19,7 @@ import pytest
 from ledger.chain import event_hash
 from ledger.licence import licence_id
 from ledger.proof_check import check_proof
-from tests.api.test_served import CLI, clean_env, cli, served
+from tests.served import CLI, clean_env, cli, served
 from tests.reliability.stores import RawStore
 
 LICENCES = {kind: f"7500{i:08d}" for i, kind in enumerate(
