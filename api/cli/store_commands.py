@@ -37,6 +37,7 @@ from projections.wording import fact_summary
 BAD_INPUT = 2
 STORE_FAILED = 1
 APP_FACTORY = "api.http.app:create_app"
+WORKER_HEALTHCHECK_SECONDS = 60  # a worker process answers its supervisor's ping within this, or is restarted
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -96,8 +97,12 @@ def serve(
     try:
         _start_metrics(settings, multiprocess_dir)
         # An import string and a factory: each worker process builds its own app, ledger and pool.
+        # uvicorn's supervisor kills a worker that does not answer its ping within the health-check timeout
+        # (5 s by default), then starts another: on a loaded host a worker still importing, or busy folding a
+        # long record, missed it and was killed in a loop, dropping requests and reopening its pool each time.
         uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
-                    workers=workers, access_log=False, log_level=settings.log_level or "info")
+                    workers=workers, access_log=False, log_level=settings.log_level or "info",
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
         metrics.remove_multiprocess(multiprocess_dir)
 
