@@ -21,7 +21,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -154,28 +154,52 @@ def recording_fields(cls: type[Any]) -> tuple[Declared, ...]:
 # -- bounds ------------------------------------------------------------------------------------------------
 
 
-def check_value(decl: Declared, value: Any, path: str = "") -> None:
-    """Bound one field's value by its declaration; raises `InvalidFact(json name, reason)`."""
+def _checker(decl: Declared, path: str = "") -> Callable[[Any], None]:
+    """The check bounding one field's value by its declaration (raises `InvalidFact(json name, reason)`), its
+    decisions taken once — which bound applies, the field's name in errors — and kept per class by
+    `check_fields`: a bulk import bounds millions of fields, and re-deciding each time was most of its checks."""
     where = path + decl.json
-    if value is None:
-        if not decl.optional:
-            raise InvalidFact(where, "required")
-        return
+    optional = decl.optional
+    bound: Callable[[Any], None]
     if decl.nested:
-        for sub in decl.nested:
-            check_value(sub, getattr(value, sub.name), where + ".")
+        subs = tuple((sub.name, _checker(sub, where + ".")) for sub in decl.nested)
+
+        def nested(value: Any) -> None:
+            for name, check in subs:
+                check(getattr(value, name))
+        bound = nested
     elif decl.is_enum:
-        if not isinstance(value, decl.base):
-            raise InvalidFact(where, f"unknown value {value!r}: one of {', '.join(c.value for c in decl.base)}")
+        enum = decl.base
+
+        def coded(value: Any) -> None:
+            if not isinstance(value, enum):
+                raise InvalidFact(where, f"unknown value {value!r}: one of {', '.join(c.value for c in enum)}")
+        bound = coded
     elif decl.base is date:
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise InvalidFact(where, "must be a date YYYY-MM-DD")
-        if not date_in_range(value):
-            raise InvalidFact(where, DATE_RANGE)
+        def legal_date(value: Any) -> None:
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise InvalidFact(where, "must be a date YYYY-MM-DD")
+            if not date_in_range(value):
+                raise InvalidFact(where, DATE_RANGE)
+        bound = legal_date
     elif decl.base is int:
-        _check_int(decl, value, where)
+        def integer(value: Any) -> None:
+            _check_int(decl, value, where)
+        bound = integer
     elif decl.base is str:
-        _check_text(decl, value, where)
+        bound = _text_checker(decl, where)
+    else:
+        def anything(value: Any) -> None:
+            return None
+        bound = anything
+
+    def check(value: Any) -> None:
+        if value is None:
+            if not optional:
+                raise InvalidFact(where, "required")
+            return
+        bound(value)
+    return check
 
 
 def _check_int(decl: Declared, value: Any, where: str) -> None:
@@ -188,23 +212,35 @@ def _check_int(decl: Declared, value: Any, where: str) -> None:
         raise InvalidFact(where, f"must be between {spec.ge} and {spec.le}{unit}{article}")
 
 
-def _check_text(decl: Declared, value: Any, where: str) -> None:
+def _text_checker(decl: Declared, where: str) -> Callable[[Any], None]:
     spec = decl.spec
-    if not isinstance(value, str):
-        raise InvalidFact(where, "must be a string")
-    if (decl.required or spec.min_length) and not value.strip():
-        raise InvalidFact(where, "must not be empty")
-    if len(value) > spec.max_length:
-        raise InvalidFact(where, f"must be at most {spec.max_length} characters")
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
-        raise InvalidFact(where, f"must match {spec.pattern}")
+    not_empty = decl.required or bool(spec.min_length)
+    pattern = re.compile(spec.pattern) if spec.pattern is not None else None
+
+    def bound(value: Any) -> None:
+        if not isinstance(value, str):
+            raise InvalidFact(where, "must be a string")
+        if not_empty and not value.strip():
+            raise InvalidFact(where, "must not be empty")
+        if len(value) > spec.max_length:
+            raise InvalidFact(where, f"must be at most {spec.max_length} characters")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise InvalidFact(where, f"must match {spec.pattern}")
+    return bound
 
 
 def check_fields(fact: Any) -> None:
     """Bound every declared field of `fact` (recording fields first, then its legal content)."""
     cls = type(fact)
-    for decl in (*recording_fields(cls), *content_fields(cls)):
-        check_value(decl, getattr(fact, decl.name))
+    checks = _FIELD_CHECKS.get(cls)
+    if checks is None:
+        checks = _FIELD_CHECKS[cls] = tuple((decl.name, _checker(decl))
+                                            for decl in (*recording_fields(cls), *content_fields(cls)))
+    for name, check in checks:
+        check(getattr(fact, name))
+
+
+_FIELD_CHECKS: dict[type[Any], tuple[tuple[str, Callable[[Any], None]], ...]] = {}
 
 
 def stored_field(cls: type[Any], json_name: str) -> str:
@@ -225,16 +261,29 @@ def stored_field(cls: type[Any], json_name: str) -> str:
 def stored_state(fact: Any) -> dict[str, Any]:
     """The stored event's fields for a fact's legal content: enumerations as values, nested values flattened."""
     state: dict[str, Any] = {}
-    for decl in content_fields(type(fact)):
-        value = getattr(fact, decl.name)
-        if decl.nested:
-            for sub in decl.nested:
-                state[f"{decl.name}_{sub.name}"] = None if value is None else getattr(value, sub.name)
-        elif decl.is_enum:
-            state[decl.name] = None if value is None else value.value
+    for name, is_enum, nested in _stored_plan(type(fact)):
+        value = getattr(fact, name)
+        if nested:
+            for key, sub in nested:
+                state[key] = None if value is None else getattr(value, sub)
+        elif is_enum:
+            state[name] = None if value is None else value.value
         else:
-            state[decl.name] = value
+            state[name] = value
     return state
+
+
+def _stored_plan(cls: type[Any]) -> tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]:
+    """Per content field of `cls`: its name, whether it is an enumeration, its nested (stored key, sub-field)s."""
+    plan = _STORED_PLANS.get(cls)
+    if plan is None:
+        plan = _STORED_PLANS[cls] = tuple(
+            (decl.name, decl.is_enum, tuple((f"{decl.name}_{sub.name}", sub.name) for sub in decl.nested))
+            for decl in content_fields(cls))
+    return plan
+
+
+_STORED_PLANS: dict[type[Any], tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]] = {}
 
 
 def fact_content(cls: type[Any], state: Mapping[str, Any]) -> dict[str, Any]:
