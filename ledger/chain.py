@@ -29,8 +29,12 @@ def event_hash(previous: bytes, stream: UUID, version: int, topic: str, state: b
 
 
 def _hash(previous: bytes, stream: bytes, version: int, topic: str, state: bytes) -> bytes:
-    return hashlib.sha256(b"".join((previous, stream, version.to_bytes(8, "big"), _topic_bytes(topic),
-                                    state))).digest()
+    digest = hashlib.sha256(previous)
+    digest.update(stream)
+    digest.update(version.to_bytes(8, "big"))
+    digest.update(_topic_bytes(topic))
+    digest.update(state)
+    return digest.digest()
 
 
 def new_stream_hashes(stream: bytes, events: Iterable[tuple[int, str, bytes]]) -> list[bytes]:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Annotated, Any, Generic, TypeVar
 
 from ledger.errors import InvalidFact
@@ -238,15 +239,19 @@ def _absent(where: str, optional: bool) -> None:
 def check_fields(fact: Any) -> None:
     """Bound every declared field of `fact` (recording fields first, then its legal content)."""
     cls = type(fact)
-    checks = _FIELD_CHECKS.get(cls)
-    if checks is None:
-        checks = _FIELD_CHECKS[cls] = tuple((decl.name, _checker(decl))
-                                            for decl in (*recording_fields(cls), *content_fields(cls)))
-    for name, check in checks:
-        check(getattr(fact, name))
+    known = _FIELD_CHECKS.get(cls)
+    if known is None:
+        decls = (*recording_fields(cls), *content_fields(cls))
+        names = [d.name for d in decls]
+        getter = attrgetter(*names) if len(names) > 1 else lambda f: tuple(getattr(f, n) for n in names)
+        known = _FIELD_CHECKS[cls] = (getter, tuple(_checker(d) for d in decls))
+    values, checks = known
+    for check, value in zip(checks, values(fact), strict=True):
+        check(value)
 
 
-_FIELD_CHECKS: dict[type[Any], tuple[tuple[str, Callable[[Any], None]], ...]] = {}
+# Per class: one getter for all its checked fields (a tuple in one call), and their checks in the same order.
+_FIELD_CHECKS: dict[type[Any], tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any], None], ...]]] = {}
 
 
 def stored_field(cls: type[Any], json_name: str) -> str:
