@@ -16,8 +16,11 @@ transaction. The normal repository reads them back like any other stream.
   missing; a licence already recorded through the application is never touched.
 - **PostgreSQL**: the batch is written with `COPY … (FORMAT BINARY)` into the application's events table, inside
   a transaction that takes the same `EXCLUSIVE` table lock and sends the same `NOTIFY` as the library's recorder,
-  so notification ids still follow commit order and tailing readers (projections) never skip an event. Other
-  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/0006-bulk-import.md.
+  so notification ids still follow commit order and tailing readers (projections) never skip an event. The
+  rows and their hash-chain rows are packed as binary COPY bytes once per licence (`ledger.copy_payload`) and
+  both COPYs run in that transaction; a writer thread writes one batch while this thread checks and encodes
+  the next. Other stores (SQLite) go through `recorder.insert_events`, one call per batch. See
+  docs/decisions/0006-bulk-import.md and 0056-bulk-import-at-copy-speed.md.
 """
 
 from __future__ import annotations
