@@ -16,13 +16,17 @@ transaction. The normal repository reads them back like any other stream.
   missing; a licence already recorded through the application is never touched.
 - **PostgreSQL**: the batch is written with `COPY … (FORMAT BINARY)` into the application's events table, inside
   a transaction that takes the same `EXCLUSIVE` table lock and sends the same `NOTIFY` as the library's recorder,
-  so notification ids still follow commit order and tailing readers (projections) never skip an event. Other
-  stores (SQLite) go through `recorder.insert_events`, one call per batch. See docs/decisions/0006-bulk-import.md.
+  so notification ids still follow commit order and tailing readers (projections) never skip an event. The
+  rows and their hash-chain rows are packed as binary COPY bytes once per licence (`ledger.copy_payload`) and
+  both COPYs run in that transaction; a writer thread writes one batch while this thread checks and encodes
+  the next. Other stores (SQLite) go through `recorder.insert_events`, one call per batch. See
+  docs/decisions/0006-bulk-import.md and 0056-bulk-import-at-copy-speed.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -31,8 +35,9 @@ from uuid import UUID
 
 from ledger.application import PointsLedger
 from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rejection
+from ledger.copy_payload import stream_payload
 from ledger.errors import LedgerError
-from ledger.events_table import copy_new_streams, existing_streams, is_postgres
+from ledger.events_table import copy_new_streams, existing_streams, is_postgres, uuid_ids
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
 
@@ -90,20 +95,41 @@ class BulkImporter:
 
         With `workers` > 1 and records in a sequence (a list), rows are built in that many forked processes
         (`ledger.bulk_rows.RowBuilder`); otherwise in this one. The result is the same.
+
+        On PostgreSQL the writing is pipelined: one thread writes a batch (its transaction mostly waits on the
+        server) while this one checks and encodes the next; at most one batch waits, so memory stays bounded.
         """
         shared = records if isinstance(records, Sequence) and self._direct() else None
         builder = RowBuilder(shared, self.ledger.mapper.transcoder.encode, self.workers)
         report = ImportReport()
         iterator = enumerate(records)
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-import") if self._postgres else None
+        pending: Future[None] | None = None
         try:
             while batch := list(islice(iterator, self.batch_size)):
-                self._import_batch(batch, report, builder)
-                report.batches += 1
-                if on_batch is not None:
-                    on_batch(report)
+                prepared = self._prepare(batch, report, builder)
+                if pending is not None:
+                    pending.result()
+                    self._committed(report, on_batch)
+                if writer is None:
+                    self._write_batch(prepared, report)
+                    self._committed(report, on_batch)
+                else:
+                    pending = writer.submit(self._write_batch, prepared, report)
+            if pending is not None:
+                pending.result()
+                self._committed(report, on_batch)
         finally:
+            if writer is not None:
+                writer.shutdown(wait=True)
             builder.close()
         return report
+
+    @staticmethod
+    def _committed(report: ImportReport, on_batch: Callable[[ImportReport], None] | None) -> None:
+        report.batches += 1
+        if on_batch is not None:
+            on_batch(report)
 
     def _direct(self) -> bool:
         """Whether rows can be built directly: the mapper only transcodes (no compression, no cipher)."""
@@ -111,8 +137,10 @@ class BulkImporter:
 
     # -- one batch ---------------------------------------------------------------------------------------
 
-    def _import_batch(self, batch: Sequence[tuple[int, LicenceRecord]], report: ImportReport,
-                      builder: RowBuilder) -> None:
+    def _prepare(self, batch: Sequence[tuple[int, LicenceRecord]], report: ImportReport,
+                 builder: RowBuilder) -> _Prepared:
+        """A batch checked and encoded, ready to write: refusals go to the report now (nothing of them is ever
+        written), licences already present are counted when the batch is written."""
         unique: dict[UUID, tuple[int, LicenceRecord]] = {}
         for index, record in batch:
             stream = licence_id(record.licence.licence_number)
@@ -129,8 +157,15 @@ class BulkImporter:
                 report.rejected.append(built)
             else:
                 stored[stream] = built
-        written = self._write(stored)
-        report.licences_present += len(present) + (len(stored) - len(written))
+        payloads = ({stream: stream_payload(rows) for stream, rows in stored.items()}
+                    if self._postgres and uuid_ids(self.ledger.recorder) else None)
+        return _Prepared(stored, payloads, len(present))
+
+    def _write_batch(self, prepared: _Prepared, report: ImportReport) -> None:
+        """Write a prepared batch in one transaction (in the writer thread on PostgreSQL) and count it."""
+        stored = prepared.stored
+        written = self._write(prepared)
+        report.licences_present += prepared.present + (len(stored) - len(written))
         report.licences_written += len(written)
         report.events_written += sum(len(stored[s]) for s in written)
 
@@ -153,6 +188,17 @@ class BulkImporter:
         """The streams of `streams` that already have at least one event."""
         return existing_streams(self.ledger.recorder, streams)
 
-    def _write(self, stored: dict[UUID, list[Row]]) -> list[UUID]:
+
+    def _write(self, prepared: _Prepared) -> list[UUID]:
         """Write the streams not present yet (checked again under the lock); returns the streams written."""
-        return copy_new_streams(self.ledger.recorder, stored)
+        return copy_new_streams(self.ledger.recorder, prepared.stored, prepared.payloads)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch ready to write: each new stream's rows, their packed COPY bytes (PostgreSQL), how many licences
+    the batch found already present."""
+
+    stored: dict[UUID, list[Row]]
+    payloads: dict[UUID, tuple[bytes, bytes]] | None
+    present: int

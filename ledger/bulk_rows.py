@@ -17,6 +17,7 @@ import dataclasses
 import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from multiprocessing.pool import Pool
 from typing import Any
@@ -27,7 +28,7 @@ from eventsourcing.utils import get_topic
 from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
 from ledger.events import LicenceWasObtained
 from ledger.facts import LegalFact, LicenceRecord
-from ledger.licence import Licence, already_recorded, check_new_licence, event_of, licence_fields, licence_id
+from ledger.licence import Licence, RecordedFacts, check_new_licence, event_of, licence_fields, licence_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,30 +65,38 @@ def licence_rows(record: LicenceRecord, encode: Callable[[Any], bytes]) -> list[
     """The stored rows `licence_events(record)` would become through the mapper, built without the aggregate.
 
     The same decisions (`Licence.obtain`'s checks, then `already_recorded` for each fact in recording order
-    against the facts kept before it) and the same fields (`licence_fields`, `event_of`); each event's
-    timestamp is its fact's recording time. Raises `LedgerError` as `licence_events` does.
+    against the facts kept before it, through one `RecordedFacts`) and the same fields (`licence_fields`,
+    `event_of`); each event's timestamp is its fact's recording time. Raises `LedgerError` as `licence_events`
+    does.
     """
     licence = record.licence
     check_new_licence(licence)
     stream = licence_id(licence.licence_number)
-    states: list[tuple[Any, dict[str, Any]]] = [(LicenceWasObtained, {
-        **licence_fields(licence), "timestamp": licence.recorded_at, "originator_topic": _LICENCE_TOPIC})]
-    kept: list[LegalFact] = []
-    for fact in sorted(record.facts, key=lambda f: f.order_key):
-        if already_recorded(fact, licence, kept) is not None:
+    rows = [_row(stream, 1, LicenceWasObtained, {
+        "timestamp": licence.recorded_at, "originator_topic": _LICENCE_TOPIC, **licence_fields(licence)}, encode)]
+    kept = RecordedFacts()
+    for fact in sorted(record.facts, key=_order_key):
+        if kept.check(fact, licence) is not None:
             continue
-        kept.append(fact)
+        kept.add(fact)
         event_class, values = event_of(fact)
-        values["timestamp"] = fact.recorded_at
-        states.append((event_class, values))
-    rows: list[Row] = []
-    for version, (event_class, values) in enumerate(states, start=1):
-        shape = _shape(event_class)
-        state = {name: values[name] for name in shape.names}
-        if shape.class_version > 1:
-            state["class_version"] = shape.class_version
-        rows.append((stream, version, shape.topic, encode(state)))
+        rows.append(_row(stream, len(rows) + 1, event_class, {"timestamp": fact.recorded_at, **values}, encode))
     return rows
+
+
+def _row(stream: UUID, version: int, event_class: Any, values: dict[str, Any],
+         encode: Callable[[Any], bytes]) -> Row:
+    """One stored row: `values` in the mapper's key order (taken as they are when already in it, as they
+    usually are), then `class_version` when above 1."""
+    shape = _shape(event_class)
+    state = values if tuple(values) == shape.names else {name: values[name] for name in shape.names}
+    if shape.class_version > 1:
+        state["class_version"] = shape.class_version
+    return stream, version, shape.topic, encode(state)
+
+
+def _order_key(fact: LegalFact) -> tuple[datetime, int, str]:
+    return fact.order_key
 
 
 _LICENCE_TOPIC = get_topic(Licence)

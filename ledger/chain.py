@@ -13,7 +13,7 @@ tree over the licences' heads (docs/decisions/0060-hash-chain.md). Pure function
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from uuid import UUID
@@ -25,8 +25,27 @@ NODE_PREFIX = b"\x01"
 
 def event_hash(previous: bytes, stream: UUID, version: int, topic: str, state: bytes) -> bytes:
     """The chained hash of one stored event (see the module docstring)."""
-    return hashlib.sha256(b"".join((previous, stream.bytes, version.to_bytes(8, "big"), _topic_bytes(topic),
-                                    state))).digest()
+    return _hash(previous, stream.bytes, version, topic, state)
+
+
+def _hash(previous: bytes, stream: bytes, version: int, topic: str, state: bytes) -> bytes:
+    digest = hashlib.sha256(previous)
+    digest.update(stream)
+    digest.update(version.to_bytes(8, "big"))
+    digest.update(_topic_bytes(topic))
+    digest.update(state)
+    return digest.digest()
+
+
+def new_stream_hashes(stream: bytes, events: Iterable[tuple[int, str, bytes]]) -> list[bytes]:
+    """The hashes of a new stream's events (`stream`: its id's 16 bytes; events: version, topic, state in
+    version order from 1), chained from `GENESIS`."""
+    hashes: list[bytes] = []
+    previous = GENESIS
+    for version, topic, state in events:
+        previous = _hash(previous, stream, version, topic, state)
+        hashes.append(previous)
+    return hashes
 
 
 @lru_cache(maxsize=256)

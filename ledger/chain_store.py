@@ -7,8 +7,9 @@ originator_version, hash)` and the application uses a recorder subclass (selecte
 batch, inside the library's own transaction: an event is never committed without its chain row, nor a chain row
 without its event. `seq` is the chain's own insertion order; a checkpoint covers `seq <= upto`.
 
-Any other write path (a bulk `COPY`) calls `write_chain(cursor, recorder, stored_events)` inside its
-transaction; `points-ledger verify` names any event written without it.
+Any other write path calls `write_chain(cursor, recorder, stored_events)` inside its transaction (the bulk
+import, which writes only new streams, COPYs their precomputed rows: `copy_new_chains`); `points-ledger verify`
+names any event written without it.
 """
 
 from __future__ import annotations
@@ -212,6 +213,17 @@ def write_chain(curs: Any, recorder: Any, stored_events: Sequence[StoredEvent]) 
         backfill.extend(tables.stored_events(curs, stream, first[stream]))
         previous[stream] = GENESIS
     tables.insert(curs, chain_rows([*backfill, *stored_events], previous))
+
+
+def copy_new_chains(curs: Any, recorder: Any, payload: bytes) -> None:
+    """Write chain rows given as a whole binary COPY stream (`ledger.copy_payload`) through `curs`, in the
+    caller's transaction, after its events: the bulk import's new streams, chained from `GENESIS`. Only for
+    streams that have no event yet, checked under the recorder's table lock in the same transaction (a stream
+    without events has no chain row: both are only ever written together); PostgreSQL only."""
+    statement = PostgresChainTables(recorder).sql(
+        "COPY {chain} (originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)")
+    with curs.copy(statement) as copy:
+        copy.write(payload)
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):

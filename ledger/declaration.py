@@ -21,10 +21,11 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Annotated, Any, Generic, TypeVar
 
 from ledger.errors import InvalidFact
@@ -154,57 +155,103 @@ def recording_fields(cls: type[Any]) -> tuple[Declared, ...]:
 # -- bounds ------------------------------------------------------------------------------------------------
 
 
-def check_value(decl: Declared, value: Any, path: str = "") -> None:
-    """Bound one field's value by its declaration; raises `InvalidFact(json name, reason)`."""
+def _checker(decl: Declared, path: str = "") -> Callable[[Any], None]:
+    """The check bounding one field's value by its declaration (raises `InvalidFact(json name, reason)`), its
+    decisions taken once — which bound applies, the field's name in errors — and kept per class by
+    `check_fields`: a bulk import bounds millions of fields, and re-deciding each time was most of its checks.
+    Each check tests for None itself (one call per field, not two)."""
     where = path + decl.json
-    if value is None:
-        if not decl.optional:
-            raise InvalidFact(where, "required")
-        return
+    optional = decl.optional
+    spec = decl.spec
+    check: Callable[[Any], None]
     if decl.nested:
-        for sub in decl.nested:
-            check_value(sub, getattr(value, sub.name), where + ".")
+        subs = tuple((sub.name, _checker(sub, where + ".")) for sub in decl.nested)
+
+        def nested(value: Any) -> None:
+            if value is None:
+                return _absent(where, optional)
+            for name, sub_check in subs:
+                sub_check(getattr(value, name))
+        check = nested
     elif decl.is_enum:
-        if not isinstance(value, decl.base):
-            raise InvalidFact(where, f"unknown value {value!r}: one of {', '.join(c.value for c in decl.base)}")
+        enum = decl.base
+
+        def coded(value: Any) -> None:
+            if not isinstance(value, enum):
+                if value is None:
+                    return _absent(where, optional)
+                raise InvalidFact(where, f"unknown value {value!r}: one of {', '.join(c.value for c in enum)}")
+        check = coded
     elif decl.base is date:
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise InvalidFact(where, "must be a date YYYY-MM-DD")
-        if not date_in_range(value):
-            raise InvalidFact(where, DATE_RANGE)
+        def legal_date(value: Any) -> None:
+            if type(value) is not date:
+                if value is None:
+                    return _absent(where, optional)
+                if not isinstance(value, date) or isinstance(value, datetime):
+                    raise InvalidFact(where, "must be a date YYYY-MM-DD")
+            if not EARLIEST_DATE <= value <= LATEST_DATE:
+                raise InvalidFact(where, DATE_RANGE)
+        check = legal_date
     elif decl.base is int:
-        _check_int(decl, value, where)
+        low, high = spec.ge, spec.le
+
+        def integer(value: Any) -> None:
+            if type(value) is not int:
+                if value is None:
+                    return _absent(where, optional)
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InvalidFact(where, "must be an integer")
+            if (low is not None and value < low) or (high is not None and value > high):
+                unit = f" {spec.unit}" if spec.unit else ""
+                article = f" ({spec.article})" if spec.article else ""
+                raise InvalidFact(where, f"must be between {low} and {high}{unit}{article}")
+        check = integer
     elif decl.base is str:
-        _check_text(decl, value, where)
+        not_empty = decl.required or bool(spec.min_length)
+        longest = spec.max_length
+        pattern = re.compile(spec.pattern) if spec.pattern is not None else None
+
+        def text(value: Any) -> None:
+            if not isinstance(value, str):
+                if value is None:
+                    return _absent(where, optional)
+                raise InvalidFact(where, "must be a string")
+            if not_empty and not value.strip():
+                raise InvalidFact(where, "must not be empty")
+            if len(value) > longest:
+                raise InvalidFact(where, f"must be at most {longest} characters")
+            if pattern is not None and not pattern.fullmatch(value):
+                raise InvalidFact(where, f"must match {spec.pattern}")
+        check = text
+    else:
+        def anything(value: Any) -> None:
+            if value is None:
+                return _absent(where, optional)
+        check = anything
+    return check
 
 
-def _check_int(decl: Declared, value: Any, where: str) -> None:
-    spec = decl.spec
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidFact(where, "must be an integer")
-    if (spec.ge is not None and value < spec.ge) or (spec.le is not None and value > spec.le):
-        unit = f" {spec.unit}" if spec.unit else ""
-        article = f" ({spec.article})" if spec.article else ""
-        raise InvalidFact(where, f"must be between {spec.ge} and {spec.le}{unit}{article}")
-
-
-def _check_text(decl: Declared, value: Any, where: str) -> None:
-    spec = decl.spec
-    if not isinstance(value, str):
-        raise InvalidFact(where, "must be a string")
-    if (decl.required or spec.min_length) and not value.strip():
-        raise InvalidFact(where, "must not be empty")
-    if len(value) > spec.max_length:
-        raise InvalidFact(where, f"must be at most {spec.max_length} characters")
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
-        raise InvalidFact(where, f"must match {spec.pattern}")
+def _absent(where: str, optional: bool) -> None:
+    if not optional:
+        raise InvalidFact(where, "required")
 
 
 def check_fields(fact: Any) -> None:
     """Bound every declared field of `fact` (recording fields first, then its legal content)."""
     cls = type(fact)
-    for decl in (*recording_fields(cls), *content_fields(cls)):
-        check_value(decl, getattr(fact, decl.name))
+    known = _FIELD_CHECKS.get(cls)
+    if known is None:
+        decls = (*recording_fields(cls), *content_fields(cls))
+        names = [d.name for d in decls]
+        getter = attrgetter(*names) if len(names) > 1 else lambda f: tuple(getattr(f, n) for n in names)
+        known = _FIELD_CHECKS[cls] = (getter, tuple(_checker(d) for d in decls))
+    values, checks = known
+    for check, value in zip(checks, values(fact), strict=True):
+        check(value)
+
+
+# Per class: one getter for all its checked fields (a tuple in one call), and their checks in the same order.
+_FIELD_CHECKS: dict[type[Any], tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any], None], ...]]] = {}
 
 
 def stored_field(cls: type[Any], json_name: str) -> str:
@@ -225,16 +272,29 @@ def stored_field(cls: type[Any], json_name: str) -> str:
 def stored_state(fact: Any) -> dict[str, Any]:
     """The stored event's fields for a fact's legal content: enumerations as values, nested values flattened."""
     state: dict[str, Any] = {}
-    for decl in content_fields(type(fact)):
-        value = getattr(fact, decl.name)
-        if decl.nested:
-            for sub in decl.nested:
-                state[f"{decl.name}_{sub.name}"] = None if value is None else getattr(value, sub.name)
-        elif decl.is_enum:
-            state[decl.name] = None if value is None else value.value
+    for name, is_enum, nested in _stored_plan(type(fact)):
+        value = getattr(fact, name)
+        if nested:
+            for key, sub in nested:
+                state[key] = None if value is None else getattr(value, sub)
+        elif is_enum:
+            state[name] = None if value is None else value.value
         else:
-            state[decl.name] = value
+            state[name] = value
     return state
+
+
+def _stored_plan(cls: type[Any]) -> tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]:
+    """Per content field of `cls`: its name, whether it is an enumeration, its nested (stored key, sub-field)s."""
+    plan = _STORED_PLANS.get(cls)
+    if plan is None:
+        plan = _STORED_PLANS[cls] = tuple(
+            (decl.name, decl.is_enum, tuple((f"{decl.name}_{sub.name}", sub.name) for sub in decl.nested))
+            for decl in content_fields(cls))
+    return plan
+
+
+_STORED_PLANS: dict[type[Any], tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]] = {}
 
 
 def fact_content(cls: type[Any], state: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.bulk_rows import Row
-from ledger.chain_store import write_chain
+from ledger.chain_store import copy_new_chains, write_chain
+from ledger.copy_payload import payload
 
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
 COLUMNS = "originator_id, originator_version, topic, state"
@@ -112,13 +113,15 @@ def existing_streams(recorder: Any, streams: Sequence[UUID], curs: Any = None) -
     return {UUID(str(row["id"])) for row in curs.fetchall()}
 
 
-def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]:
+def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]],
+                     payloads: dict[UUID, tuple[bytes, bytes]] | None = None) -> list[UUID]:
     """Write the streams of `stored` (rows: stream id, version, topic, state) not present yet, in one transaction;
     returns the streams written.
 
     PostgreSQL: the recorder's lock and notify, a last existence check under the lock, `COPY … (FORMAT BINARY)`,
-    then the hash chain of the copied events in the same transaction (`ledger.chain_store`). Other stores: the
-    recorder's `insert_events`, once (it chains them itself).
+    then the hash chain of the copied events in the same transaction (`ledger.chain_store`). With `payloads`
+    (each stream's events and chain rows already packed, `ledger.copy_payload.stream_payload`; uuid ids only),
+    both COPYs send those bytes. Other stores: the recorder's `insert_events`, once (it chains them itself).
     """
     if not stored:
         return []
@@ -136,15 +139,28 @@ def copy_new_streams(recorder: Any, stored: dict[UUID, list[Row]]) -> list[UUID]
         if not streams:
             return []
         curs.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-        _copy_rows(curs, recorder, [row for stream in streams for row in stored[stream]])
-        write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
+        if payloads is not None and uuid_ids(recorder):
+            with curs.copy(_copy_statement(recorder)) as copy:
+                copy.write(payload([payloads[s][0] for s in streams]))
+            copy_new_chains(curs, recorder, payload([payloads[s][1] for s in streams]))
+        else:
+            _copy_rows(curs, recorder, [row for stream in streams for row in stored[stream]])
+            write_chain(curs, recorder, [StoredEvent(*row) for stream in streams for row in stored[stream]])
     return streams
 
 
+def uuid_ids(recorder: Any) -> bool:
+    """Whether the PostgreSQL events table keys streams by `uuid` (the default) rather than `text`."""
+    return bool(recorder.datastore.originator_id_type == "uuid")
+
+
+def _copy_statement(recorder: Any) -> Composed:
+    return SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
+
+
 def _copy_rows(curs: Any, recorder: Any, rows: list[Row]) -> None:
-    id_type = "uuid" if recorder.datastore.originator_id_type == "uuid" else "text"
-    statement = SQL(f"COPY {{0}} ({COLUMNS}) FROM STDIN (FORMAT BINARY)").format(postgres_table(recorder))
-    with curs.copy(statement) as copy:
+    id_type = "uuid" if uuid_ids(recorder) else "text"
+    with curs.copy(_copy_statement(recorder)) as copy:
         copy.set_types([id_type, "int8", "text", "bytea"])
         write = copy.write_row
         if id_type == "uuid":

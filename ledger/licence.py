@@ -19,7 +19,7 @@ from ledger import kinds
 from ledger.declaration import stored_state
 from ledger.errors import EvidenceConflict, InvalidFact
 from ledger.events import EVENT_CLASSES, LicenceFactRecorded, LicenceWasObtained
-from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
+from ledger.facts import FactRectified, LegalFact, LicenceObtained, LicenceRecord
 from ledger.validation import check_fact, check_licence, check_text
 
 LICENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://points-ledger.example/licence")
@@ -52,15 +52,7 @@ def previous_recording(fact: LegalFact, existing: list[LegalFact]) -> str | None
 
     The same evidence for different content is an `EvidenceConflict`; a fact id already used, `InvalidFact`.
     """
-    check_text("evidence_ref", fact.evidence_ref)
-    for other in existing:
-        if other.evidence_ref == fact.evidence_ref:
-            if type(other) is type(fact) and content_of(other) == content_of(fact):
-                return other.fact_id
-            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-    if any(other.fact_id == fact.fact_id for other in existing):
-        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
-    return None
+    return RecordedFacts(existing).previous(fact)
 
 
 def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[LegalFact]) -> str | None:
@@ -70,11 +62,52 @@ def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[L
     The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
     `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
     """
-    previous = previous_recording(fact, existing)
-    if previous is not None:
-        return previous
-    check_fact(fact, licence, existing)
-    return None
+    return RecordedFacts(existing).check(fact, licence)
+
+
+class RecordedFacts:
+    """A licence's recorded facts, indexed for checking the next one: by evidence reference (the first fact
+    recorded on it) and by id, and whether any is a rectification.
+
+    The aggregate checks one fact against its stream; the bulk import checks a whole history fact after fact,
+    keeping one of these and adding each fact it keeps, so a fact is checked against those before it without
+    scanning them all again (and without re-applying rectifications when there are none).
+    """
+
+    def __init__(self, facts: list[LegalFact] | tuple[LegalFact, ...] = ()) -> None:
+        self.facts: list[LegalFact] = []
+        self._by_evidence: dict[str, LegalFact] = {}
+        self._ids: set[str] = set()
+        self._rectified = False
+        for fact in facts:
+            self.add(fact)
+
+    def add(self, fact: LegalFact) -> None:
+        self.facts.append(fact)
+        self._by_evidence.setdefault(fact.evidence_ref, fact)
+        self._ids.add(fact.fact_id)
+        self._rectified = self._rectified or isinstance(fact, FactRectified)
+
+    def previous(self, fact: LegalFact) -> str | None:
+        """`previous_recording`: the first fact on the same evidence decides (same content: its id; else a
+        conflict); a new fact must not reuse an id."""
+        check_text("evidence_ref", fact.evidence_ref)
+        other = self._by_evidence.get(fact.evidence_ref)
+        if other is not None:
+            if type(other) is type(fact) and content_of(other) == content_of(fact):
+                return other.fact_id
+            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
+        if fact.fact_id in self._ids:
+            raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+        return None
+
+    def check(self, fact: LegalFact, licence: LicenceObtained) -> str | None:
+        """`already_recorded` against these facts."""
+        previous = self.previous(fact)
+        if previous is not None:
+            return previous
+        check_fact(fact, licence, self.facts, as_rectified=not self._rectified)
+        return None
 
 
 def licence_fields(licence: LicenceObtained) -> dict[str, Any]:

@@ -189,13 +189,16 @@ def check_rectification(rectification: FactRectified, licence: LicenceObtained,
         check_fact(corrected, record.licence, [f for f in record.facts if f.fact_id != corrected.fact_id])
 
 
-def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact]) -> None:
+def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact], *,
+               as_rectified: bool = False) -> None:
     """Bound the fact's fields by their declaration, then the check of its kind. `others`: the licence's
-    other facts (read with their rectifications applied). A kind without its case here is a mypy error
+    other facts (read with their rectifications applied; `as_rectified`: the caller knows there are none, so
+    `licence` and `others` are read as they are). A kind without its case here is a mypy error
     (`assert_never`)."""
     check_fields(fact)
-    known = LicenceRecord(licence, tuple(others)).rectified()
-    licence, others = known.licence, known.facts
+    if not as_rectified:
+        known = LicenceRecord(licence, tuple(others)).rectified()
+        licence, others = known.licence, known.facts
     match fact:
         case OffenceEstablished():
             check_offence(fact, licence, others)

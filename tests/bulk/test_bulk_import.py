@@ -96,11 +96,11 @@ def test_a_batch_that_failed_while_writing_leaves_nothing_behind_and_is_written_
     calls = {"n": 0}
     original = BulkImporter._write
 
-    def failing_second_write(self: BulkImporter, stored: Any) -> Any:
+    def failing_second_write(self: BulkImporter, prepared: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise Crash
-        return original(self, stored)
+        return original(self, prepared)
 
     monkeypatch.setattr(BulkImporter, "_write", failing_second_write)
     with pytest.raises(Crash):
