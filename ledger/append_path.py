@@ -7,7 +7,9 @@ last version) come back in one round trip, and the whole write is one pipelined 
 
     BEGIN; SET LOCAL lock_timeout; LOCK TABLE events IN EXCLUSIVE MODE; NOTIFY; INSERT events; INSERT chain; COMMIT
 
-The same statements and guarantees as the library's `insert_events` plus `ledger.chain_store.write_chain`:
+The write is queued in psycopg's pipeline mode with an explicit BEGIN and COMMIT (psycopg's `transaction()` would
+wait for the server at each) and sent with one Sync. The same statements and guarantees as the library's
+`insert_events` plus `ledger.chain_store.write_chain`:
 
 - the `EXCLUSIVE` lock, taken before the insert and held to the commit, so notification ids follow commit order
   (a tailing reader never skips an event), and the `NOTIFY` the library's subscribers wait on;
@@ -33,7 +35,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.chain_store import ChainRow, PostgresChainTables
@@ -76,6 +78,7 @@ class PostgresAppendPath:
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::bytea[])").format(chain)
         self.notify: Composed = SQL("NOTIFY {0}").format(Identifier(recorder.channel_name))
         self.lock: list[Any] = list(recorder.lock_table_statements)
+        self.begin, self.commit, self.rollback = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
 
     def read(self, streams: Sequence[UUID]) -> dict[UUID, StoredStream]:
         """The stored events and chain tip of each stream (absent streams left out): one round trip."""
@@ -108,30 +111,27 @@ class PostgresAppendPath:
         params = ([e.originator_id for e in events], [e.originator_version for e in events],
                   [e.topic for e in events], [e.state for e in events])
         chain_params = ([r[0] for r in chain], [r[1] for r in chain], [r[2] for r in chain])
-        conflict = False
-        ids: list[int] = []
-        try:
-            with self.datastore.get_connection() as conn:
-                error: Exception | None = None
-                with conn.pipeline(), conn.cursor() as curs:
-                    try:
-                        with conn.transaction():
-                            for statement in self.lock:
-                                curs.execute(statement, prepare=True)
-                            curs.execute(self.notify, prepare=True)
-                            curs.execute(self.insert_events, params, prepare=True)
-                            with conn.cursor() as chain_cursor:
-                                chain_cursor.execute(self.insert_chain, chain_params, prepare=True)
-                        ids = [row["notification_id"] for row in curs.fetchall()]
-                    except psycopg.errors.UniqueViolation:
-                        conflict = True
-                    except Exception as exc:  # re-raised once the pipeline is closed (psycopg would warn)
-                        error = exc
-                if error is not None:
-                    raise error
-        except IntegrityError:
-            conflict = True
-        return None if conflict else ids
+        with self.datastore.get_connection() as conn:
+            curs, other = conn.cursor(), conn.cursor()
+            try:
+                # No `conn.transaction()`: in pipeline mode it waits for the server at BEGIN and at COMMIT. With
+                # the statements queued as they are, the pipeline's one Sync at its exit sends them all at once.
+                with conn.pipeline():
+                    other.execute(self.begin)
+                    for statement in self.lock:
+                        other.execute(statement, prepare=True)
+                    other.execute(self.notify, prepare=True)
+                    curs.execute(self.insert_events, params, prepare=True)
+                    other.execute(self.insert_chain, chain_params, prepare=True)
+                    other.execute(self.commit)
+                return [row["notification_id"] for row in curs.fetchall()]
+            except psycopg.Error as error:
+                # The failed transaction is still open on the connection (an error skips the queued COMMIT).
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute(self.rollback)
+                if isinstance(error, psycopg.errors.UniqueViolation):
+                    return None  # a (stream, version) is taken: another writer appended first
+                raise
 
 
 def append_path(recorder: Any) -> PostgresAppendPath | None:
