@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-from api.write_activity import WriteActivity
+from api.write_activity import BUSY_PAGE, WriteActivity
 from ledger.application import PointsLedger
 from ledger.events_table import is_postgres
 from ledger.fact_index import FactIndex
@@ -37,6 +37,7 @@ class ReadModelKeeper:
         self.index = FactIndex(ledger) if postgres else None
         self._every = every
         self._activity = activity
+        self._pages: dict[Any, int] = {runner: runner.page_size for runner in (self.model, self.index) if runner}
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="read-model-keeper", daemon=True)
 
@@ -63,9 +64,13 @@ class ReadModelKeeper:
             self._stopped.wait(self._every)
 
     def _give_way(self) -> bool:
-        """Before each page: let a burst of writes pass first (bounded, `api.write_activity`); False once stopped."""
+        """Before each page: let a burst of writes pass first (bounded, `api.write_activity`), and take a small
+        page if they keep coming; False once stopped."""
         if self._activity is not None:
-            self._activity.wait_for_quiet(self._stopped)
+            quiet = self._activity.wait_for_quiet(self._stopped)
+            for runner in (self.model, self.index):
+                if runner is not None:
+                    runner.page_size = self._pages[runner] if quiet else min(BUSY_PAGE, self._pages[runner])
         return not self._stopped.is_set()
 
     def stop(self) -> None:
