@@ -153,7 +153,8 @@ class PointsLedger(Application[UUID]):
         """Record facts for many licences in one transaction; one outcome per fact, in order.
 
         Each fact is checked as `record` checks it (a later fact of the same licence sees the earlier ones): a
-        refused fact (`Refused`: field and reason) writes nothing, the others are saved together in one `save()`.
+        refused fact (`Refused`: field and reason) writes nothing, the others are written together in one transaction
+        (`save_decision`).
         If another writer appended to any licence of the batch meanwhile, the whole batch is decided again on the
         fresh streams (bounded retries, then `ConcurrencyConflict`); see `ledger.batch_write`.
         """
@@ -226,7 +227,8 @@ class PointsLedger(Application[UUID]):
         tips: dict[UUID, bytes | None] = {}
         for stream in streams:
             entry = self._licences.take(stream)
-            if entry is not None and use_cache:
+            # PostgreSQL: a licence cached without its chain tip (saved through the library) is read again, tip too
+            if entry is not None and use_cache and (self._append is None or entry[1] is not None):
                 licences[stream], tips[stream] = entry
         cached = set(licences)
         missing = [s for s in streams if s not in cached]  # `cached` is a set

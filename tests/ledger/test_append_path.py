@@ -143,8 +143,11 @@ def test_a_licence_moved_by_another_application_is_chained_on_its_new_tip(pg_url
     assert verification.ok, verification.problems
 
 
-def test_a_stream_written_before_the_chain_is_chained_from_its_first_event_by_the_library_path(pg_url: str) -> None:
+def test_a_stream_written_before_the_chain_is_chained_from_its_first_event_by_the_library_path(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ledger = PointsLedger(storage_env(pg_url))
+    fresh: PointsLedger | None = None
     try:
         ledger.create_licence(a_licence())
         ledger.record(NUMBER, an_offence())
@@ -152,14 +155,28 @@ def test_a_stream_written_before_the_chain_is_chained_from_its_first_event_by_th
         with tables.recorder.datastore.transaction(commit=True) as curs:
             curs.execute(tables.sql("DELETE FROM {chain}"))
         fresh = PointsLedger(storage_env(pg_url))  # nothing cached: the read finds no tip
-        fresh.record(NUMBER, a_letter())
-        fresh.close()
+        assert fresh._append is not None
+        appended: list[int] = []
+        real_append = fresh._append.append
+
+        def counting(*args: Any) -> Any:
+            ids = real_append(*args)
+            appended.extend(ids or [])
+            return ids
+
+        monkeypatch.setattr(fresh._append, "append", counting)
+        fresh.record(NUMBER, a_letter())  # through the library: chains versions 1 to 3
+        library_only = list(appended)
+        fresh.record(NUMBER, a_letter())  # read again with its tip now: through the append path
         verification = verify(ledger.recorder)
         chained = _chain_rows(ledger)
     finally:
         ledger.close()
+        if fresh is not None:
+            fresh.close()
+    assert library_only == [] and len(appended) == 1
     assert verification.ok, verification.problems
-    assert [version for _, version in chained] == [1, 2, 3]
+    assert [version for _, version in chained] == [1, 2, 3, 4]
 
 
 def test_events_of_the_append_path_are_read_by_the_plain_library_in_commit_order(pg_url: str) -> None:
