@@ -1,7 +1,8 @@
 """PointsLedger: the eventsourcing application that records a licence's facts and reads them back.
 
-Every command loads the licence, checks the new fact, and saves in one `save()`; if another writer appended
-to the same licence meanwhile (optimistic concurrency: the library raises `IntegrityError`), it retries a
+Every command loads the licence, checks the new fact, and writes in one transaction (on PostgreSQL through
+`ledger.append_path`, else the library's `save()`); if another writer appended to the same licence meanwhile
+(optimistic concurrency: the store's unique (stream, version) key refuses the write), it retries a
 bounded number of times on the fresh stream, then raises `ConcurrencyConflict`. Never a lost or duplicated
 event: a retry re-runs the idempotency check, so a fact that the other writer recorded is returned, not copied.
 """

@@ -3,10 +3,11 @@
 One fact per transaction cannot pass the table lock's pace: each write transaction of the PostgreSQL recorder
 locks the events table and waits for its commit flush, so writers queue (≈ 600–750 facts/s, docs/performance.md).
 `PointsLedger.record_many` instead loads every licence of a batch in one query, checks each fact exactly as
-`record` does (the same `Licence.record_fact`), and saves every changed licence in one `save()`: one lock, one
-flush for the whole batch. Optimistic concurrency stays per licence: the library's unique (stream, version) key
-refuses the transaction if any licence of the batch moved meanwhile, and the batch is then decided again on the
-fresh streams (a fact another writer recorded meanwhile comes back "already present", never twice).
+`record` does (the same `Licence.record_fact`), and writes every changed licence in one transaction (on
+PostgreSQL `ledger.append_path`, else the library's `save()`): one lock, one flush for the whole batch.
+Optimistic concurrency stays per licence: the unique (stream, version) key refuses the transaction if any
+licence of the batch moved meanwhile, and the batch is then decided again on the fresh streams (a fact another
+writer recorded meanwhile comes back "already present", never twice).
 
 `LicenceCache` keeps licences a write has just loaded or saved, with their chain tip (the hash of the last event,
 which the next append chains on), so the next fact for the same licence needs no read. It is safe without asking
