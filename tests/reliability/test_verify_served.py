@@ -19,8 +19,8 @@ import pytest
 from ledger.chain import event_hash
 from ledger.licence import licence_id
 from ledger.proof_check import check_proof
-from tests.served import CLI, clean_env, cli, served
 from tests.reliability.stores import RawStore
+from tests.served import CLI, clean_env, cli, served
 
 LICENCES = {kind: f"7500{i:08d}" for i, kind in enumerate(
     ("edited", "inserted", "deleted_middle", "deleted_last", "reordered", "rewritten", "untouched"))}
