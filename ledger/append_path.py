@@ -35,7 +35,9 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.utils import retry
+from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Composable, Identifier
 
 from ledger.chain_store import ChainRow, PostgresChainTables
@@ -80,6 +82,7 @@ class PostgresAppendPath:
         self.lock = [_rendered(statement) for statement in recorder.lock_table_statements]
         self.begin, self.commit, self.rollback = b"BEGIN", b"COMMIT", b"ROLLBACK"
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's own reads
     def read(self, streams: Sequence[UUID]) -> dict[UUID, StoredStream]:
         """The stored events and chain tip of each stream (absent streams left out): one round trip."""
         if not streams:
@@ -105,6 +108,7 @@ class PostgresAppendPath:
                 found[stream] = StoredStream(entry.events, tip[1])
         return found
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's `insert_events`
     def append(self, events: Sequence[StoredEvent], chain: Sequence[ChainRow]) -> list[int] | None:
         """Write `events` and their `chain` rows in one transaction under the table lock: their notification ids,
         or None (nothing written) when a (stream, version) is already taken: another writer got there first."""
@@ -126,8 +130,10 @@ class PostgresAppendPath:
                     other.execute(self.commit)
                 return [row["notification_id"] for row in curs.fetchall()]
             except psycopg.Error as error:
-                # The failed transaction is still open on the connection (an error skips the queued COMMIT).
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                # The failed transaction is still open on the connection (an error skips the queued COMMIT). A
+                # connection lost meanwhile is left to the pool, and the write retried: if its commit did happen,
+                # the retry is refused by the (stream, version) key and the batch, decided again, finds it present.
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
                     conn.execute(self.rollback)
                 if isinstance(error, psycopg.errors.UniqueViolation):
                     return None  # a (stream, version) is taken: another writer appended first
