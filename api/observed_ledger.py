@@ -8,13 +8,16 @@ context (request id, caller) when the write comes from a request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
 from api.logs import logger
 from api.metrics import FACTS_RECORDED
+from api.write_activity import WriteActivity
 from ledger.application import PointsLedger, Recorded
+from ledger.batch_write import Refused
 from ledger.events import EVENT_TYPES
 from ledger.facts import LegalFact, LicenceObtained
 
@@ -26,9 +29,18 @@ class ObservedLedger(PointsLedger):
     # this, the service would write to `observedledger_events` on PostgreSQL while the CLI reads `pointsledger_events`.
     name = PointsLedger.name
 
+    def __init__(self, env: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(env, **kwargs)
+        self.activity = WriteActivity()  # the read-model keeper gives way to writes (api.write_activity)
+
     def create_licence(self, licence: LicenceObtained) -> Recorded:
-        with structlog.contextvars.bound_contextvars(licence=licence.licence_number.strip()):
+        with structlog.contextvars.bound_contextvars(licence=licence.licence_number.strip()), \
+                self.activity.writing():
             return super().create_licence(licence)
+
+    def record_many(self, items: Sequence[tuple[str, LegalFact]]) -> list[Recorded | Refused]:
+        with self.activity.writing():
+            return super().record_many(items)
 
     def record(self, licence_number: str, fact: LegalFact) -> Recorded:
         with structlog.contextvars.bound_contextvars(licence=licence_number.strip()):

@@ -1,7 +1,8 @@
 """PointsLedger: the eventsourcing application that records a licence's facts and reads them back.
 
-Every command loads the licence, checks the new fact, and saves in one `save()`; if another writer appended
-to the same licence meanwhile (optimistic concurrency: the library raises `IntegrityError`), it retries a
+Every command loads the licence, checks the new fact, and writes in one transaction (on PostgreSQL through
+`ledger.append_path`, else the library's `save()`); if another writer appended to the same licence meanwhile
+(optimistic concurrency: the store's unique (stream, version) key refuses the write), it retries a
 bounded number of times on the fresh stream, then raises `ConcurrencyConflict`. Never a lost or duplicated
 event: a retry re-runs the idempotency check, so a fact that the other writer recorded is returned, not copied.
 """
@@ -18,9 +19,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Recording, Transcoder
 
+from ledger.append_path import append_path
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
+from ledger.chain_store import chain_rows
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.events_table import STREAMS_PER_QUERY, select_streams
@@ -99,6 +102,8 @@ class PointsLedger(Application[UUID]):
         self._records = VersionedRecords(record_cache_size)
         self._licences = LicenceCache(licence_cache_size)
         self._licence_numbers = lru_cache(maxsize=licence_cache_size)(self._read_licence_number)
+        # PostgreSQL: reads and appends in two round trips (`ledger.append_path`); SQLite keeps the library's path.
+        self._append = append_path(self.recorder)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""
@@ -149,7 +154,8 @@ class PointsLedger(Application[UUID]):
         """Record facts for many licences in one transaction; one outcome per fact, in order.
 
         Each fact is checked as `record` checks it (a later fact of the same licence sees the earlier ones): a
-        refused fact (`Refused`: field and reason) writes nothing, the others are saved together in one `save()`.
+        refused fact (`Refused`: field and reason) writes nothing, the others are written together in one transaction
+        (`save_decision`).
         If another writer appended to any licence of the batch meanwhile, the whole batch is decided again on the
         fresh streams (bounded retries, then `ConcurrencyConflict`); see `ledger.batch_write`.
         """
@@ -158,32 +164,60 @@ class PointsLedger(Application[UUID]):
             raise InvalidFact("facts", f"at most {MAX_BATCH} facts per batch, got {len(items)}")
         use_cache, attempt = True, 0
         while attempt < MAX_ATTEMPTS:
-            licences, cached = self._licences_for_write(items, use_cache)
+            licences, tips, cached = self._licences_for_write(items, use_cache)
             decision = decide(items, licences, cached, _recorded)
             if decision.stale_refusals:
                 use_cache = False  # decided on cached licences: decide again on the stored streams
                 continue
-            if self._save_decision(decision):
-                self._licences.put(list(licences.values()))
+            if self.save_decision(decision, tips):
+                self._licences.put(list(licences.values()), tips)
                 return decision.outcomes
             use_cache, attempt = False, attempt + 1
             time.sleep(retry_delay(attempt))
         numbers = sorted({number for number, _ in items})
         raise ConcurrencyConflict(numbers[0] if len(numbers) == 1 else f"{len(numbers)} licences", MAX_ATTEMPTS)
 
-    def _save_decision(self, decision: Decision) -> bool:
-        """Save every changed licence in one transaction; False if any of them moved meanwhile."""
+    def save_decision(self, decision: Decision, tips: dict[UUID, bytes | None]) -> bool:
+        """Save every changed licence in one transaction; False if any of them moved meanwhile.
+
+        On PostgreSQL, when every changed licence's chain tip is known, through `ledger.append_path` (then `tips`
+        is moved on to the new last events); otherwise through the library's save, which chains the events itself
+        (and the tips of the changed licences are forgotten).
+        """
         if not decision.changed:
             return True
+        if self._append is not None and all(tips.get(stream) is not None for stream in decision.changed):
+            return self._append_decision(decision, tips)
+        for stream in decision.changed:
+            tips[stream] = None
         try:
             self.save(*decision.changed.values())
         except IntegrityError:
             return False
         return True
 
-    def _licences_for_write(self, items: Sequence[tuple[str, LegalFact]],
-                            use_cache: bool) -> tuple[dict[UUID, Licence], set[UUID]]:
-        """The licences of a batch (cached ones first, the rest read in one query) and which came from the cache."""
+    def _append_decision(self, decision: Decision, tips: dict[UUID, bytes | None]) -> bool:
+        """The changed licences' new events and chain rows in one pipelined transaction (`ledger.append_path`);
+        then `_notify`, as the library's save does after its commit."""
+        assert self._append is not None
+        domain_events = [event for aggregate in decision.changed.values() for event in aggregate.collect_events()]
+        stored = [self.mapper.to_stored_event(event) for event in domain_events]
+        rows = chain_rows(stored, {stream: tip for stream, tip in tips.items() if tip is not None})
+        ids = self._append.append(stored, rows)
+        if ids is None:
+            return False
+        for stream, _, digest in rows:
+            tips[stream] = digest
+        self._notify([Recording(event, Notification(id=n, originator_id=s.originator_id,
+                                                    originator_version=s.originator_version, topic=s.topic,
+                                                    state=s.state))
+                      for event, s, n in zip(domain_events, stored, ids, strict=True)])
+        return True
+
+    def _licences_for_write(self, items: Sequence[tuple[str, LegalFact]], use_cache: bool
+                            ) -> tuple[dict[UUID, Licence], dict[UUID, bytes | None], set[UUID]]:
+        """The licences of a batch (cached ones first, the rest read in one query), their chain tips where known,
+        and which came from the cache."""
         streams: dict[UUID, None] = {}  # ordered and unique
         for number, _ in items:
             try:
@@ -191,17 +225,27 @@ class PointsLedger(Application[UUID]):
             except InvalidFact:
                 continue
         licences: dict[UUID, Licence] = {}
+        tips: dict[UUID, bytes | None] = {}
         for stream in streams:
-            aggregate = self._licences.take(stream)
-            if aggregate is not None and use_cache:
-                licences[stream] = aggregate
+            entry = self._licences.take(stream)
+            # PostgreSQL: a licence cached without its chain tip (saved through the library) is read again, tip too
+            if entry is not None and use_cache and (self._append is None or entry[1] is not None):
+                licences[stream], tips[stream] = entry
         cached = set(licences)
         missing = [s for s in streams if s not in cached]  # `cached` is a set
-        licences.update(self._load_licences(missing))
-        return licences, cached
+        licences.update(self._load_licences(missing, tips))
+        return licences, tips, cached
 
-    def _load_licences(self, streams: list[UUID]) -> dict[UUID, Licence]:
-        """Licences read from the store (absent ones are left out): one query per `STREAMS_PER_QUERY`."""
+    def _load_licences(self, streams: list[UUID], tips: dict[UUID, bytes | None]) -> dict[UUID, Licence]:
+        """Licences read from the store (absent ones are left out): one query per `STREAMS_PER_QUERY`; on
+        PostgreSQL with their chain tips (into `tips`), one round trip per `STREAMS_PER_QUERY`."""
+        if self._append is not None:
+            licences: dict[UUID, Licence] = {}
+            for start in range(0, len(streams), STREAMS_PER_QUERY):
+                for stream, stored in self._append.read(streams[start:start + STREAMS_PER_QUERY]).items():
+                    licences[stream] = replay(None, map(self.mapper.to_domain_event, stored.events))
+                    tips[stream] = stored.tip
+            return licences
         if len(streams) == 1:
             try:
                 return {streams[0]: self.repository.get(streams[0], projector_func=replay)}

@@ -3,13 +3,15 @@
 One fact per transaction cannot pass the table lock's pace: each write transaction of the PostgreSQL recorder
 locks the events table and waits for its commit flush, so writers queue (≈ 600–750 facts/s, docs/performance.md).
 `PointsLedger.record_many` instead loads every licence of a batch in one query, checks each fact exactly as
-`record` does (the same `Licence.record_fact`), and saves every changed licence in one `save()`: one lock, one
-flush for the whole batch. Optimistic concurrency stays per licence: the library's unique (stream, version) key
-refuses the transaction if any licence of the batch moved meanwhile, and the batch is then decided again on the
-fresh streams (a fact another writer recorded meanwhile comes back "already present", never twice).
+`record` does (the same `Licence.record_fact`), and writes every changed licence in one transaction (on
+PostgreSQL `ledger.append_path`, else the library's `save()`): one lock, one flush for the whole batch.
+Optimistic concurrency stays per licence: the unique (stream, version) key refuses the transaction if any
+licence of the batch moved meanwhile, and the batch is then decided again on the fresh streams (a fact another
+writer recorded meanwhile comes back "already present", never twice).
 
-`LicenceCache` keeps licences a write has just loaded or saved, so the next fact for the same licence needs no
-read. It is safe without asking the store whether the licence moved: a write from a stale licence asks for a
+`LicenceCache` keeps licences a write has just loaded or saved, with their chain tip (the hash of the last event,
+which the next append chains on), so the next fact for the same licence needs no read. It is safe without asking
+the store whether the licence moved: a write from a stale licence (and a stale tip) asks for a
 (stream, version) that already exists and is refused by the store (then the licence is read again), "already
 present" can only be true of an append-only stream, and a refusal decided on a cached licence is decided again on
 a fresh one before it is reported. A licence is taken out of the cache while a write uses it (never shared
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -65,21 +67,22 @@ class LicenceCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[UUID, Licence] = OrderedDict()
+        self._items: OrderedDict[UUID, tuple[Licence, bytes | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, stream: UUID) -> Licence | None:
-        """Remove and return the cached licence (the caller owns it until it `put`s it back)."""
+    def take(self, stream: UUID) -> tuple[Licence, bytes | None] | None:
+        """Remove and return the cached licence and its chain tip, the hash of its last event (None if not known);
+        the caller owns them until it `put`s them back."""
         with self._lock:
             return self._items.pop(stream, None)
 
-    def put(self, aggregates: Sequence[Licence]) -> None:
-        """Keep licences whose every event is committed (nothing pending)."""
+    def put(self, aggregates: Sequence[Licence], tips: Mapping[UUID, bytes | None]) -> None:
+        """Keep licences whose every event is committed (nothing pending), each with its chain tip if known."""
         if self._size <= 0:
             return
         with self._lock:
             for aggregate in aggregates:
-                self._items[aggregate.id] = aggregate
+                self._items[aggregate.id] = (aggregate, tips.get(aggregate.id))
                 self._items.move_to_end(aggregate.id)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)

@@ -297,16 +297,41 @@ def _stored_plan(cls: type[Any]) -> tuple[tuple[str, bool, tuple[tuple[str, str]
 _STORED_PLANS: dict[type[Any], tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]] = {}
 
 
+# How each content field of a class is read back from a stored state: (name, how, what), built once per class.
+_PLAIN, _ENUM, _NESTED = 0, 1, 2
+_CONTENT_PLANS: dict[type[Any], tuple[tuple[str, int, Any], ...]] = {}
+
+
+def _content_plan(cls: type[Any]) -> tuple[tuple[str, int, Any], ...]:
+    """`fact_content`'s steps for `cls`, derived from its declaration once (a stream's every event goes through
+    `fact_content` when a write checks a new fact against it: the declaration is not walked each time)."""
+    plan = _CONTENT_PLANS.get(cls)
+    if plan is None:
+        steps: list[tuple[str, int, Any]] = []
+        for decl in content_fields(cls):
+            if decl.nested:
+                parts = tuple((sub.name, f"{decl.name}_{sub.name}") for sub in decl.nested)
+                steps.append((decl.name, _NESTED, (decl.base, parts)))
+            elif decl.is_enum:
+                steps.append((decl.name, _ENUM, decl.base))
+            else:
+                steps.append((decl.name, _PLAIN, decl.default))
+        plan = _CONTENT_PLANS[cls] = tuple(steps)
+    return plan
+
+
 def fact_content(cls: type[Any], state: Mapping[str, Any]) -> dict[str, Any]:
     """The inverse of `stored_state`: a fact's legal content from its stored event's fields."""
     content: dict[str, Any] = {}
-    for decl in content_fields(cls):
-        if decl.nested:
-            parts = {sub.name: state.get(f"{decl.name}_{sub.name}") for sub in decl.nested}
-            content[decl.name] = None if any(v is None for v in parts.values()) else decl.base(**parts)
-        elif decl.is_enum:
-            value = state.get(decl.name)
-            content[decl.name] = None if value is None else decl.base(value)
+    get = state.get
+    for name, how, what in _content_plan(cls):
+        if how == _PLAIN:
+            content[name] = get(name, what)
+        elif how == _ENUM:
+            value = get(name)
+            content[name] = None if value is None else what(value)
         else:
-            content[decl.name] = state.get(decl.name, decl.default)
+            base, parts = what
+            values = {sub: get(key) for sub, key in parts}
+            content[name] = None if any(v is None for v in values.values()) else base(**values)
     return content

@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = tokens
         app.state.access_log = AccessLog.for_ledger(ledger)
         sampler = Sampler(ledger).start()
-        keeper = ReadModelKeeper(ledger).start()  # PostgreSQL: the read model follows the writes
+        # PostgreSQL: the read model follows the writes, giving way to them for a bounded time
+        keeper = ReadModelKeeper(ledger, activity=ledger.activity).start()
         try:
             yield
         finally:

@@ -105,14 +105,15 @@ def test_the_same_fact_sent_by_concurrent_writers_is_recorded_once(pg_url: str) 
 
 
 class RivalWriter:
-    """Before each of the first `times` saves of `ledger`, another application appends to the same licence."""
+    """Before each of the first `times` writes of `ledger` (`save_decision`: the library's save or the append path),
+    another application appends to the same licence."""
 
     def __init__(self, ledger: PointsLedger, url: str, times: int, monkeypatch: pytest.MonkeyPatch) -> None:
         self.rival = PointsLedger(storage_env(url))
         self.times = times
         self.saves = 0
         self.rival_facts: list[LegalFact] = []
-        real_save = ledger.save
+        real_save = ledger.save_decision
 
         def save_after_rival(*args: Any, **kwargs: Any) -> Any:
             self.saves += 1
@@ -122,7 +123,7 @@ class RivalWriter:
                 self.rival_facts.append(fact)
             return real_save(*args, **kwargs)
 
-        monkeypatch.setattr(ledger, "save", save_after_rival)
+        monkeypatch.setattr(ledger, "save_decision", save_after_rival)
         monkeypatch.setattr(application_module, "retry_delay", lambda attempt: 0.0)
 
 
@@ -166,13 +167,13 @@ def test_a_retry_finds_the_fact_the_rival_recorded_and_does_not_copy_it(
     ledger.create_licence(a_licence())
     offence = an_offence(evidence_ref="PV-BOTH")
     rival = PointsLedger(storage_env(any_store_url))
-    real_save = ledger.save
+    real_save = ledger.save_decision
 
     def rival_records_the_same_fact_first(*args: Any, **kwargs: Any) -> Any:
         rival.record(NUMBER, offence)
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "save", rival_records_the_same_fact_first)
+    monkeypatch.setattr(ledger, "save_decision", rival_records_the_same_fact_first)
     result = ledger.record(NUMBER, offence)
     rival.close()
 

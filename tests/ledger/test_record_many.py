@@ -125,16 +125,16 @@ def test_a_batch_overtaken_by_a_rival_writer_is_decided_again_and_records_each_f
         ledger.create_licence(a_licence(number))
     shared = an_offence(evidence_ref="PV-BOTH")
     rival = PointsLedger(storage_env(any_store_url))
-    real_save = ledger.save
+    real_save = ledger.save_decision
     saves = []
 
     def rival_first(*args: Any, **kwargs: Any) -> Any:
-        saves.append(len(args))
+        saves.append(len(args[0].changed))
         if len(saves) == 1:
             rival.record(NUMBERS[1], shared)
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "save", rival_first)
+    monkeypatch.setattr(ledger, "save_decision", rival_first)
     monkeypatch.setattr(application_module, "retry_delay", lambda attempt: 0.0)
     outcomes = ledger.record_many([(n, shared) for n in NUMBERS])
     rival.close()
@@ -151,13 +151,13 @@ def test_a_batch_always_overtaken_gets_a_conflict_and_writes_nothing(
     for number in NUMBERS[:2]:
         ledger.create_licence(a_licence(number))
     rival = PointsLedger(storage_env(any_store_url))
-    real_save = ledger.save
+    real_save = ledger.save_decision
 
     def rival_every_time(*args: Any, **kwargs: Any) -> Any:
         rival.record(NUMBERS[0], a_letter())
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "save", rival_every_time)
+    monkeypatch.setattr(ledger, "save_decision", rival_every_time)
     monkeypatch.setattr(application_module, "retry_delay", lambda attempt: 0.0)
     with pytest.raises(ConcurrencyConflict) as raised:
         ledger.record_many([(NUMBERS[0], an_offence()), (NUMBERS[1], an_offence())])

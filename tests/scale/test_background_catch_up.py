@@ -49,3 +49,13 @@ def test_on_sqlite_the_keeper_starts_no_thread(sqlite_url: str) -> None:
         keeper.stop()
     finally:
         ledger.close()
+
+
+def test_the_read_model_catches_up_with_writes_made_by_the_service_itself_once_they_pause(pg_url: str) -> None:
+    # The keeper gives way to the service's own writes (api.write_activity): it must still follow them.
+    with TestClient(create_app(Settings(database_url=pg_url, pool_size=3))) as client:
+        service: PointsLedger = client.app.state.ledger  # type: ignore[attr-defined]
+        record_all(service, population(6))
+        model = BalanceReadModel(service)
+        assert _wait_current(model)
+        assert model.status().position == model.head() > 0
