@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     # The read log's batches commit with synchronous_commit on (True) or off (False): docs/decisions/0057.
-    read_log_durable: bool = True
+    read_log_durable: bool = False
     # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's
     # temporary directory (shared by `serve --workers N` on one machine); set it when several machines serve.
     session_secret: str | None = None
