@@ -37,7 +37,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.http.deps import LicenceNumber, TokenStoreDep, token_store_of
+from api.http.deps import LicenceNumber, token_store_of
 from api.http.errors import ApiError
 from api.logs import bind_request
 from api.token_store import Role, TokenStore
@@ -112,13 +112,12 @@ async def authenticate_async(store: TokenStore, credentials: HTTPAuthorizationCr
 # The dependencies below are `async def` because they do no I/O of their own (a plain `def` would cost a
 # thread-pool hop each: docs/decisions/0057-fast-balance-reads.md).
 async def current_principal(
-    request: Request, store: TokenStoreDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller: the one `AuthenticatedRoute` found before the body was read, else authenticated now."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
-        principal = await authenticate_async(store, credentials)
+        principal = await authenticate_async(token_store_of(request), credentials)
         request.state.principal = principal  # for the request's log line and the access log (read_audit.py)
     return principal
 
@@ -162,12 +161,11 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
 
 def require_licence_access(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Like `require_roles`, for routes under `/licences/{number}`: a driver passes only for its own licence."""
-    role_check = require_roles(*roles)
 
     async def dependency(
-        number: LicenceNumber, principal: Annotated[Principal, Depends(role_check)]
+        number: LicenceNumber, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        return check_licence(principal, number)
+        return check_licence(check_role(principal, roles), number)  # one dependency: FastAPI's cost is per level
 
     return dependency
 
