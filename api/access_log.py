@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
@@ -22,6 +22,19 @@ from ledger.storage import ensure_postgres_schema
 
 TABLE = "read_audit"
 COLUMNS = "id, at, subject, role, token_id, licence_number, method, route, status"
+
+
+class Consultation(NamedTuple):
+    """One consultation to append: the columns of a row but its id."""
+
+    at: datetime
+    subject: str
+    role: str
+    token_id: str
+    licence_number: str | None
+    method: str
+    route: str
+    status: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +127,36 @@ class AccessLog:
 
     def record(self, *, at: datetime, subject: str, role: str, token_id: str, licence_number: str | None,
                method: str, route: str, status: int) -> None:
-        self._run(f"INSERT INTO {self._table} (at, subject, role, token_id, licence_number, method, route, status) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                  (at, subject, role, token_id, licence_number, method, route, status))
+        self.record_many([Consultation(at, subject, role, token_id, licence_number, method, route, status)])
+
+    def record_many(self, consultations: Sequence[Consultation], *, durable: bool = True) -> None:
+        """Append `consultations` in one transaction (one commit for the lot: `api.read_log_writer` batches the
+        rows of concurrent requests this way).
+
+        `durable=False` commits them on PostgreSQL with `synchronous_commit = off` for this transaction only:
+        the rows are committed and visible when this returns, but a crash of the database server in the next
+        fraction of a second may lose them (docs/decisions/0057-fast-balance-reads.md). SQLite ignores it.
+        """
+        if not consultations:
+            return
+        statement = (f"INSERT INTO {self._table} (at, subject, role, token_id, licence_number, method, route, "
+                     "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        if self._postgres:
+            with self._connection() as conn, conn.transaction():
+                if not durable:
+                    conn.execute(b"SET LOCAL synchronous_commit = off")
+                conn.cursor().executemany(statement.replace("?", "%s").encode(),
+                                          [list(c) for c in consultations])
+            return
+        rows = [[v.isoformat() if isinstance(v, datetime) else v for v in c] for c in consultations]
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(statement, rows)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def query(self, *, licence_number: str | None = None, subject: str | None = None,
               since: datetime | None = None, until: datetime | None = None, after: int = 0,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Where `serve` publishes /metrics (Prometheus): its own listener, loopback by default; port 0 turns it off.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # The read log's batches commit with synchronous_commit on (True) or off (False): docs/decisions/0057.
+    read_log_durable: bool = False
     # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's
     # temporary directory (shared by `serve --workers N` on one machine); set it when several machines serve.
     session_secret: str | None = None

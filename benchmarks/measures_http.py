@@ -22,7 +22,11 @@ import httpx
 import psycopg
 
 from benchmarks.harness import Measure, base_url, percentile
+from ledger.application import PointsLedger
+from ledger.fact_index import FactIndex
 from ledger.facts import LicenceRecord
+from ledger.storage import storage_env
+from projections.read_model import BalanceReadModel
 
 ROOT = Path(__file__).resolve().parent.parent
 ON = "2024-12-31"
@@ -137,9 +141,24 @@ def create_token(env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def caught_up(url: str) -> None:
+    """Bring the read model and the fact index up to date before the load, as a service that has been running
+    finds them: otherwise the server's keeper spends the measured seconds on its first catch-up of the whole
+    imported population (a one-off startup cost the bare endpoint does not have)."""
+    ledger = PointsLedger(storage_env(url))
+    try:
+        model = BalanceReadModel(ledger)
+        model.create_tables()
+        model.catch_up()
+        FactIndex(ledger).catch_up()
+    finally:
+        ledger.close()
+
+
 def as_of_over_http(url: str, records: list[LicenceRecord], seconds: float = 15.0,
                     concurrency: int = 4) -> list[Measure]:
     env = {**os.environ, "POINTS_LEDGER_DATABASE_URL": url, "POINTS_LEDGER_BENCH_STORE": url}
+    caught_up(url)
     numbers = [r.licence.licence_number for r in records[:: max(1, len(records) // 5_000)]]
     token = create_token(env)
     port = free_port()

@@ -276,18 +276,22 @@ class PointsLedger(Application[UUID]):
 
         A stream only grows and a (licence, version) pair always names the same events, so the decoded record
         is kept per licence and reused while the stream's last version is unchanged: one indexed one-row read
-        instead of reading and decoding the whole stream.
+        instead of reading and decoding the whole stream. A licence not in the cache is read whole at once
+        (one query, not the version check and then the stream).
         """
         stream = licence_id(licence_number)
-        last = self.recorder.select_events(stream, desc=True, limit=1)
-        if not last:
-            raise LicenceNotFound(licence_number)
-        version = last[0].originator_version
-        record = self._records.get(stream, version)
+        record = None
+        if self._records.holds(stream):  # one query either way: the version check, or the whole stream
+            last = self.recorder.select_events(stream, desc=True, limit=1)
+            if not last:
+                raise LicenceNotFound(licence_number)
+            record = self._records.get(stream, last[0].originator_version)
         if record is None:
-            events = list(self.events.get(stream, lte=version))
+            events = list(self.events.get(stream))
+            if not events:
+                raise LicenceNotFound(licence_number)
             record = record_from_events(events)
-            self._records.put(stream, version, record)
+            self._records.put(stream, events[-1].originator_version, record)
         return record.recorded_until(known_at)  # as recorded: projections apply the rectifications known then
 
     def get_records(self, licence_numbers: Iterable[str]) -> dict[str, LicenceRecord]:

@@ -22,6 +22,10 @@ class VersionedRecords:
         self._items: OrderedDict[UUID, tuple[int, LicenceRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def holds(self, stream: UUID) -> bool:
+        """Whether some version of the stream's record is kept (worth checking the stream's last version)."""
+        return stream in self._items
+
     def get(self, stream: UUID, version: int) -> LicenceRecord | None:
         with self._lock:
             item = self._items.get(stream)

@@ -32,6 +32,7 @@ from api.http.routes import (
 from api.logs import configure_logging
 from api.metrics import Sampler
 from api.observed_ledger import ObservedLedger
+from api.read_log_writer import ReadLogWriter
 from api.read_model_keeper import ReadModelKeeper
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ledger = ledger
         app.state.tokens = tokens
         app.state.access_log = AccessLog.for_ledger(ledger)
+        app.state.read_log = ReadLogWriter(app.state.access_log,
+                                           durable=settings.read_log_durable).start()  # decision 0057
         sampler = Sampler(ledger).start()
         # PostgreSQL: the read model follows the writes, giving way to them for a bounded time
         keeper = ReadModelKeeper(ledger, activity=ledger.activity).start()
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             keeper.stop()
             sampler.stop()
+            app.state.read_log.close()
             app.state.access_log.close()
             tokens.close()
             ledger.close()

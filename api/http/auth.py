@@ -37,7 +37,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.http.deps import LicenceNumber, TokenStoreDep, get_token_store
+from api.http.deps import LicenceNumber, token_store_of
 from api.http.errors import ApiError
 from api.logs import bind_request
 from api.token_store import Role, TokenStore
@@ -99,14 +99,25 @@ def check_licence(principal: Principal, number: str) -> Principal:
     return principal
 
 
-def current_principal(
-    request: Request, store: TokenStoreDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+async def authenticate_async(store: TokenStore, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """`authenticate` from the event loop: on the loop when the store knows the token already (no I/O), through
+    the thread pool when it must ask the database."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        info = store.cached(credentials.credentials)
+        if info is not None:
+            return Principal(info.subject, info.role, info.agrement, info.licence, info.id)
+    return await run_in_threadpool(authenticate, store, credentials)
+
+
+# The dependencies below are `async def` because they do no I/O of their own (a plain `def` would cost a
+# thread-pool hop each: docs/decisions/0057-fast-balance-reads.md).
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller: the one `AuthenticatedRoute` found before the body was read, else authenticated now."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
-        principal = authenticate(store, credentials)
+        principal = await authenticate_async(token_store_of(request), credentials)
         request.state.principal = principal  # for the request's log line and the access log (read_audit.py)
     return principal
 
@@ -130,7 +141,7 @@ class AuthenticatedRoute(APIRoute):
 
         async def authenticated_first(request: Request) -> Response:
             credentials = await bearer(request)
-            principal = await run_in_threadpool(authenticate, get_token_store(request), credentials)
+            principal = await authenticate_async(token_store_of(request), credentials)
             request.state.principal = principal
             # Every later line of this request (the facts it records) names the caller.
             bind_request(subject=principal.subject, role=principal.role.value, token_id=principal.token_id)
@@ -139,23 +150,22 @@ class AuthenticatedRoute(APIRoute):
         return authenticated_first
 
 
-def require_roles(*roles: Role) -> Callable[..., Principal]:
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency admitting only tokens of `roles` (403 otherwise), returning the `Principal`."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         return check_role(principal, roles)
 
     return dependency
 
 
-def require_licence_access(*roles: Role) -> Callable[..., Principal]:
+def require_licence_access(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Like `require_roles`, for routes under `/licences/{number}`: a driver passes only for its own licence."""
-    role_check = require_roles(*roles)
 
-    def dependency(
-        number: LicenceNumber, principal: Annotated[Principal, Depends(role_check)]
+    async def dependency(
+        number: LicenceNumber, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        return check_licence(principal, number)
+        return check_licence(check_role(principal, roles), number)  # one dependency: FastAPI's cost is per level
 
     return dependency
 

@@ -1,5 +1,9 @@
 """Dependencies shared by the routers: the process's ledger and token store, the clock, path parameters.
 
+They are `async def` because none of them waits on I/O: FastAPI runs a plain `def` dependency in its thread
+pool, and a thread hop per dependency cost more than the rest of a cached balance read
+(docs/decisions/0057-fast-balance-reads.md). Code outside a request calls `token_store_of(request)`.
+
 The clock is a dependency so tests can pin "today" (`app.dependency_overrides[get_today]`); in the service
 it is `api.clock`, the only place the wall clock is read.
 """
@@ -18,23 +22,28 @@ from ledger.application import PointsLedger
 from ledger.values import Mode
 
 
-def get_ledger(request: Request) -> PointsLedger:
+async def get_ledger(request: Request) -> PointsLedger:
     """The one `PointsLedger` of the process, opened by the app's lifespan."""
     ledger: PointsLedger = request.app.state.ledger
     return ledger
 
 
-def get_token_store(request: Request) -> TokenStore:
+def token_store_of(request: Request) -> TokenStore:
+    """The process's token store (for callers outside the dependency system: the web pages, the route class)."""
     store: TokenStore = request.app.state.tokens
     return store
 
 
-def get_today() -> date:
+async def get_token_store(request: Request) -> TokenStore:
+    return token_store_of(request)
+
+
+async def get_today() -> date:
     """Today in Europe/Paris: the default legal date of a read."""
     return clock.today_in_paris()
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The recording time of a write (UTC)."""
     return clock.now_utc()
 

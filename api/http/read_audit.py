@@ -6,18 +6,20 @@ route template are known; when the first byte of the answer is about to be sent,
 licence (the route's `number`), which route, which status. Reads are GET requests, and the reports posted with
 an uploaded extract. A request refused before authentication logs nothing (there is nobody to name; its token
 is never logged). If the log cannot be written, the answer is a 503 instead: no unlogged consultation.
+
+The row goes through the process's `ReadLogWriter` (`app.state.read_log`), which commits the rows of concurrent
+requests together; each request still waits for its own row's commit (docs/decisions/0057-fast-balance-reads.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
-from api.access_log import AccessLog
+from api.access_log import Consultation
 from api.clock import now_utc
 from api.http.errors import RETRY_AFTER_SECONDS, STORE_UNAVAILABLE, error_response
 from api.http.guards import ASGIApp, Message, Receive, Scope, Send
+from api.read_log_writer import ReadLogWriter
 
 POSTED_READS = ("/reconciliations", "/reports/", "/ui/reconciliation")
 
@@ -58,15 +60,15 @@ class ReadAudit:
         route: Any = scope.get("route")
         path = str(getattr(route, "path", ""))
         method = str(scope.get("method", ""))
-        log: AccessLog | None = getattr(scope["app"].state, "access_log", None)
+        log: ReadLogWriter | None = getattr(scope["app"].state, "read_log", None)
         if principal is None or not path or log is None or not is_read(method, path):
             return True
         number = scope.get("path_params", {}).get("number")
         try:
-            await run_in_threadpool(
-                log.record, at=now_utc(), subject=principal.subject, role=principal.role.value,
-                token_id=principal.token_id, licence_number=number.strip() if isinstance(number, str) else None,
-                method=method, route=path, status=status)
+            await log.write(Consultation(
+                at=now_utc(), subject=principal.subject, role=principal.role.value, token_id=principal.token_id,
+                licence_number=number.strip() if isinstance(number, str) else None, method=method, route=path,
+                status=status))
         except STORE_UNAVAILABLE:
             return False
         return True

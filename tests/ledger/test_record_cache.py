@@ -43,3 +43,35 @@ def test_the_cache_keeps_at_most_its_size(any_store_url: str) -> None:
         assert app.get_record("A") == reads["A"]
     finally:
         app.close()
+
+
+def _counting_select_events(app: PointsLedger) -> list[dict[str, object]]:
+    """Wrap the recorder's `select_events` to list the queries a read makes."""
+    calls: list[dict[str, object]] = []
+    select = app.recorder.select_events
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return select(*args, **kwargs)  # type: ignore[arg-type]
+
+    app.recorder.select_events = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_every_read_of_a_licence_is_one_query_cached_or_not(any_store_url: str) -> None:
+    app = PointsLedger(storage_env(any_store_url))
+    try:
+        app.create_licence(a_licence("1998-06-01", number="Q1"))
+        app.record("Q1", an_offence("2022-03-10", "2022-03-20", 4))
+        fresh = PointsLedger(storage_env(any_store_url))
+        try:
+            calls = _counting_select_events(fresh)
+            first = fresh.get_record("Q1")  # not cached: the whole stream at once
+            assert len(calls) == 1 and not calls[0].get("desc")
+            assert fresh.get_record("Q1") is first  # cached: the one-row version check only
+            assert len(calls) == 2 and calls[1].get("limit") == 1
+            assert first == app.get_record("Q1")
+        finally:
+            fresh.close()
+    finally:
+        app.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.http.auth import Principal, Role, authenticate_token, check_licence, check_role
-from api.http.deps import get_token_store
+from api.http.deps import token_store_of
 from api.http.errors import ApiError
 from api.http.ui.session import Session, SessionCodec
 
@@ -66,7 +66,7 @@ def signed_in(request: Request, roles: tuple[Role, ...]) -> Visitor:
     if session is None or session.token is None:
         raise SignInNeeded(_where(request))
     try:
-        principal = authenticate_token(get_token_store(request), session.token)
+        principal = authenticate_token(token_store_of(request), session.token)
     except ApiError:
         raise SignInNeeded(_where(request), "Ce jeton n'est plus accepté (inconnu ou révoqué) : "
                                             "reconnectez-vous.") from None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.http.auth import Role, authenticate_token
-from api.http.deps import get_token_store
+from api.http.deps import token_store_of
 from api.http.errors import ApiError
 from api.http.routes.balances import ELIGIBILITY_READERS
 from api.http.ui.access import check_csrf, codec, current_session, signed_in
@@ -49,7 +49,7 @@ def sign_in(request: Request, token: FormText = "", csrf_token: FormText = "", n
     session = current_session(request)
     check_csrf(session, csrf_token)
     try:
-        authenticate_token(get_token_store(request), token.strip())
+        authenticate_token(token_store_of(request), token.strip())
     except ApiError:
         return render(request, "sign_in.html", {
             "visitor": None, "next": _safe_next(next),
