@@ -18,7 +18,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Notification,
+    Transcoder,
+)
+from eventsourcing.utils import Environment
 
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
@@ -26,6 +33,7 @@ from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.events_table import STREAMS_PER_QUERY, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
+from ledger.partitioned_events import partitioned_factory
 from ledger.record_cache import VersionedRecords
 from ledger.storage import ensure_postgres_schema
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
@@ -99,6 +107,10 @@ class PointsLedger(Application[UUID]):
         self._records = VersionedRecords(record_cache_size)
         self._licences = LicenceCache(licence_cache_size)
         self._licence_numbers = lru_cache(maxsize=licence_cache_size)(self._read_licence_number)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """The library's factory, except on a hash-partitioned PostgreSQL store (`ledger.partitioned_events`)."""
+        return partitioned_factory(env) or super().construct_factory(env)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""
