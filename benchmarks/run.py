@@ -31,6 +31,7 @@ from rich.console import Console
 from benchmarks import (
     measures_http,
     measures_integrity,
+    measures_partitions,
     measures_read,
     measures_reconcile,
     measures_scale,
@@ -49,6 +50,7 @@ from benchmarks.harness import (
 from benchmarks.population import SCALES, scale_size
 from benchmarks.population_cache import cached_population, default_cache_dir
 from ledger.application import PointsLedger
+from ledger.facts import LicenceRecord
 from ledger.storage import storage_env
 
 MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "verify", "dask", "reports")
@@ -69,6 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where generated populations are kept ('' to disable)")
     parser.add_argument("--http-seconds", type=float, default=15.0, help="duration of each HTTP load run")
     parser.add_argument("--keep-schema", action="store_true", help="leave the benchmark schema in place")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="also run the measures on a store of N hash partitions (partitions_* ratios)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     return parser.parse_args(argv)
 
@@ -97,10 +101,30 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  {name}: {ours} (national {national})")
 
     schema = schema_name(args.scale)
-    url = with_schema(args.url, schema)
+    measures, plain_pages = measure_store(args, only, records, schema, started, console, partitions=0)
+    if args.partitions:
+        console.print(f"[bold]the same measures on a store of {args.partitions} hash partitions[/]")
+        partitioned, pages = measure_store(args, only, records, f"{schema}_p{args.partitions}", started, console,
+                                           partitions=args.partitions)
+        measures += measures_partitions.partition_ratios(measures, partitioned, args.partitions, plain_pages, pages)
+    title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
+             f"total {time.perf_counter() - started:.0f} s")
+    print_report(console, measures, title)
+    if args.json is not None:
+        write_json(args.json, measures, {"scale": args.scale, "licences": len(records), "events": events,
+                                         "seed": args.seed, "machine": machine_description(), "title": title})
+    return 0
+
+
+def measure_store(args: argparse.Namespace, only: set[str], records: list[LicenceRecord], schema: str,
+                  started: float, console: Console, *, partitions: int) -> tuple[list[Measure], dict[int, float]]:
+    """The selected measures on a new store in `schema` (hash-partitioned in `partitions` if not 0), and its
+    notification pages per second when `--partitions` is asked (`benchmarks.measures_partitions`)."""
+    url = with_schema(args.url, schema) + (f"&partitions={partitions}" if partitions else "")
     env = storage_env(url, pool_size=8)
     ledger = PointsLedger(env)
     measures: list[Measure] = []
+    pages: dict[int, float] = {}
     try:
         def step(name: str) -> bool:
             if name in only:
@@ -129,24 +153,20 @@ def main(argv: list[str] | None = None) -> int:
             measures.append(measures_scale.dask_rebuild(ledger))
         if step("reports"):
             measures.append(measures_scale.reports(ledger))
+        if args.partitions:
+            pages = measures_partitions.notification_pages(ledger)
     finally:
         ledger.close()
         if not args.keep_schema:
             drop_schema(args.url, schema)
-    title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
-             f"total {time.perf_counter() - started:.0f} s")
-    print_report(console, measures, title)
-    if args.json is not None:
-        write_json(args.json, measures, {"scale": args.scale, "licences": len(records), "events": events,
-                                         "seed": args.seed, "machine": machine_description(), "title": title})
-    return 0
+    return measures, pages
 
 
 def write_json(path: Path, measures: list[Measure], run: dict[str, object]) -> None:
     """One object per measure under its fixed key, and `run` (scale, population, machine) under `_run`."""
     results: dict[str, object] = {"_run": {**run, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}}
     for measure in measures:
-        if measure.key not in JSON_KEYS:
+        if measure.key not in JSON_KEYS and not measure.key.startswith("partitions_"):
             raise ValueError(f"measure {measure.name!r} has no fixed JSON key")
         results[measure.key] = measure.as_json()
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
