@@ -4,7 +4,8 @@ Every selected measure runs twice in the same run, on an unpartitioned store and
 (`ledger.partitioned_events`); each `partitions_<key>` measure is the partitioned figure against the
 unpartitioned one (ratio > 1: the partitioned store is better). The notification pages, which the partitioning
 turns from one index scan into a merge of N, are measured here on both stores: one-event pages (the tailing
-reader of the API and the service's catch-up when nothing much happened) and 5,000-event pages (a catch-up).
+reader of the API and the service's catch-up when nothing much happened) and 5,000-event pages (a catch-up),
+with both stores open and alternating, after the other measures.
 """
 
 from __future__ import annotations
@@ -19,21 +20,27 @@ SMALL_PAGE_CALLS = 2_000
 LARGE_PAGE_CALLS = 20
 
 
-def notification_pages(ledger: PointsLedger, seed: int = 1) -> dict[int, float]:
-    """Pages of notifications read per second, for each page size, from random positions of the sequence."""
-    head = ledger.recorder.max_notification_id() or 0
+def notification_pages(plain: PointsLedger, partitioned: PointsLedger, rounds: int = 5,
+                       seed: int = 1) -> tuple[dict[int, float], dict[int, float]]:
+    """Pages of notifications read per second on each store, for each page size, from the same random
+    positions; the two stores alternate round by round, so that the machine's changing load falls on both."""
+    head = min(plain.recorder.max_notification_id() or 0, partitioned.recorder.max_notification_id() or 0)
     rng = random.Random(seed)
-    rates: dict[int, float] = {}
+    rates: tuple[dict[int, float], dict[int, float]] = ({}, {})
     for size in PAGE_SIZES:
-        calls = SMALL_PAGE_CALLS if size == 1 else LARGE_PAGE_CALLS
+        calls = (SMALL_PAGE_CALLS if size == 1 else LARGE_PAGE_CALLS) // rounds
         starts = [rng.randint(1, max(1, head - size)) for _ in range(calls)]
+        seconds = [0.0, 0.0]
+        for round_ in range(rounds + 1):  # round 0 warms both: index pages in PostgreSQL's cache
+            for which, ledger in enumerate((plain, partitioned)):
+                def page(i: int, ledger: PointsLedger = ledger, size: int = size, starts: list[int] = starts) -> None:
+                    ledger.recorder.select_notifications(starts[i], size)
 
-        def page(i: int, size: int = size, starts: list[int] = starts) -> None:
-            ledger.recorder.select_notifications(starts[i], size)
-
-        timed_calls(page, min(calls, 200))  # warm: the index pages are in PostgreSQL's cache
-        seconds, _ = timed_calls(page, calls)
-        rates[size] = calls / seconds
+                elapsed, _ = timed_calls(page, calls)
+                if round_:
+                    seconds[which] += elapsed
+        for which in (0, 1):
+            rates[which][size] = calls * rounds / seconds[which]
     return rates
 
 

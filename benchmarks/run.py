@@ -101,12 +101,20 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  {name}: {ours} (national {national})")
 
     schema = schema_name(args.scale)
-    measures, plain_pages = measure_store(args, only, records, schema, started, console, partitions=0)
-    if args.partitions:
-        console.print(f"[bold]the same measures on a store of {args.partitions} hash partitions[/]")
-        partitioned, pages = measure_store(args, only, records, f"{schema}_p{args.partitions}", started, console,
-                                           partitions=args.partitions)
-        measures += measures_partitions.partition_ratios(measures, partitioned, args.partitions, plain_pages, pages)
+    if not args.partitions:
+        measures = measure_store(args, only, records, schema, started, console, partitions=0)
+    else:
+        split = f"{schema}_p{args.partitions}"
+        try:
+            measures = measure_store(args, only, records, schema, started, console, partitions=0)
+            console.print(f"[bold]the same measures on a store of {args.partitions} hash partitions[/]")
+            partitioned = measure_store(args, only, records, split, started, console, partitions=args.partitions)
+            pages = notification_pages(args, schema, split)
+        finally:
+            for dropped in (schema, split):
+                if not args.keep_schema:
+                    drop_schema(args.url, dropped)
+        measures += measures_partitions.partition_ratios(measures, partitioned, args.partitions, *pages)
     title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
              f"total {time.perf_counter() - started:.0f} s")
     print_report(console, measures, title)
@@ -116,15 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def store_url(args: argparse.Namespace, schema: str, partitions: int) -> str:
+    return with_schema(args.url, schema) + (f"&partitions={partitions}" if partitions else "")
+
+
 def measure_store(args: argparse.Namespace, only: set[str], records: list[LicenceRecord], schema: str,
-                  started: float, console: Console, *, partitions: int) -> tuple[list[Measure], dict[int, float]]:
-    """The selected measures on a new store in `schema` (hash-partitioned in `partitions` if not 0), and its
-    notification pages per second when `--partitions` is asked (`benchmarks.measures_partitions`)."""
-    url = with_schema(args.url, schema) + (f"&partitions={partitions}" if partitions else "")
+                  started: float, console: Console, *, partitions: int) -> list[Measure]:
+    """The selected measures on a new store in `schema` (hash-partitioned in `partitions` if not 0); with
+    `--partitions`, the schema is dropped by the caller, after the notification pages."""
+    url = store_url(args, schema, partitions)
     env = storage_env(url, pool_size=8)
     ledger = PointsLedger(env)
     measures: list[Measure] = []
-    pages: dict[int, float] = {}
     try:
         def step(name: str) -> bool:
             if name in only:
@@ -153,13 +164,23 @@ def measure_store(args: argparse.Namespace, only: set[str], records: list[Licenc
             measures.append(measures_scale.dask_rebuild(ledger))
         if step("reports"):
             measures.append(measures_scale.reports(ledger))
-        if args.partitions:
-            pages = measures_partitions.notification_pages(ledger)
     finally:
         ledger.close()
-        if not args.keep_schema:
+        if not args.keep_schema and not args.partitions:
             drop_schema(args.url, schema)
-    return measures, pages
+    return measures
+
+
+def notification_pages(args: argparse.Namespace, plain: str, split: str) -> tuple[dict[int, float],
+                                                                                dict[int, float]]:
+    """Notification pages per second on the unpartitioned store and on the partitioned one, alternating."""
+    stores = [PointsLedger(storage_env(store_url(args, schema, partitions)))
+              for schema, partitions in ((plain, 0), (split, args.partitions))]
+    try:
+        return measures_partitions.notification_pages(*stores)
+    finally:
+        for ledger in stores:
+            ledger.close()
 
 
 def write_json(path: Path, measures: list[Measure], run: dict[str, object]) -> None:
