@@ -2,10 +2,10 @@
 
 Every selected measure runs twice in the same run, on an unpartitioned store and on one of N partitions
 (`ledger.partitioned_events`); each `partitions_<key>` measure is the partitioned figure against the
-unpartitioned one (ratio > 1: the partitioned store is better). The notification pages, which the partitioning
-turns from one index scan into a merge of N, are measured here on both stores: one-event pages (the tailing
-reader of the API and the service's catch-up when nothing much happened) and 5,000-event pages (a catch-up),
-with both stores open and alternating, after the other measures.
+unpartitioned one (ratio > 1: the partitioned store is better). The load drifts between the two halves of a
+run, so two figures are also measured with both stores open, alternating round by round: the notification
+pages, which the partitioning turns from one index scan into a merge of N (one-event pages: the API's tailing
+reader and an idle catch-up; 5,000-event pages: a catch-up), and the recording of one fact.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 
 from benchmarks.harness import Measure, timed_calls
+from benchmarks.measures_store import _letter
 from ledger.application import PointsLedger
 
 PAGE_SIZES = (1, 5_000)
@@ -44,15 +45,40 @@ def notification_pages(plain: PointsLedger, partitioned: PointsLedger, rounds: i
     return rates
 
 
+def record_rates(plain: PointsLedger, partitioned: PointsLedger, numbers: list[str], rounds: int = 4,
+                 per_round: int = 100) -> tuple[float, float]:
+    """Facts recorded per second (one thread) on each store, the stores alternating round by round, each fact
+    on a licence not written since the import (the same licences on both stores)."""
+    seconds = [0.0, 0.0]
+    for round_ in range(rounds):
+        chosen = numbers[round_ * per_round:(round_ + 1) * per_round]
+        for which, ledger in enumerate((plain, partitioned)):
+            def record(i: int, ledger: PointsLedger = ledger, chosen: list[str] = chosen) -> None:
+                ledger.record(chosen[i], _letter(i, "alternating"))
+
+            elapsed, _ = timed_calls(record, len(chosen))
+            seconds[which] += elapsed
+    done = rounds * per_round
+    return done / seconds[0], done / seconds[1]
+
+
 def partition_ratios(plain: list[Measure], partitioned: list[Measure], partitions: int,
-                     plain_pages: dict[int, float], partitioned_pages: dict[int, float]) -> list[Measure]:
-    """One `partitions_<key>` measure per measure run on both stores, then one per notification page size."""
+                     plain_pages: dict[int, float], partitioned_pages: dict[int, float],
+                     records: tuple[float, float]) -> list[Measure]:
+    """One `partitions_<key>` measure per measure run on both stores, then the alternating measures."""
     by_key = {m.key: m for m in partitioned}
     ratios = [Measure(f"{m.name} — {partitions} partitions vs none", by_key[m.key].ours, m.ours, m.unit,
                       lower_is_better=m.lower_is_better, key=f"partitions_{m.key}",
+                      extra={"baseline_first_store": m.baseline, "baseline_second_store": by_key[m.key].baseline},
                       details=[f"unpartitioned {m.ours:,.1f} {m.unit}, {partitions} partitions "
-                               f"{by_key[m.key].ours:,.1f} {m.unit}"])
+                               f"{by_key[m.key].ours:,.1f} {m.unit}; the measure's own baseline (the drift of "
+                               f"the machine between the two stores): {m.baseline:,.1f} then "
+                               f"{by_key[m.key].baseline:,.1f}"])
               for m in plain if m.key in by_key]
+    ratios.append(Measure(
+        f"record one fact, stores alternating — {partitions} partitions vs none", records[1], records[0],
+        "facts/s", key="partitions_record_alternating",
+        details=["PointsLedger.record, one thread, rounds of 100 facts on each store in turn"]))
     for size in PAGE_SIZES:
         ratios.append(Measure(
             f"notification pages of {size:,} event(s) — {partitions} partitions vs none",

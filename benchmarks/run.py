@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             measures = measure_store(args, only, records, schema, started, console, partitions=0)
             console.print(f"[bold]the same measures on a store of {args.partitions} hash partitions[/]")
             partitioned = measure_store(args, only, records, split, started, console, partitions=args.partitions)
-            pages = notification_pages(args, schema, split)
+            pages = alternating(args, schema, split, records)
         finally:
             for dropped in (schema, split):
                 if not args.keep_schema:
@@ -171,13 +171,16 @@ def measure_store(args: argparse.Namespace, only: set[str], records: list[Licenc
     return measures
 
 
-def notification_pages(args: argparse.Namespace, plain: str, split: str) -> tuple[dict[int, float],
-                                                                                dict[int, float]]:
-    """Notification pages per second on the unpartitioned store and on the partitioned one, alternating."""
+def alternating(args: argparse.Namespace, plain: str, split: str, records: list[LicenceRecord]
+                ) -> tuple[dict[int, float], dict[int, float], tuple[float, float]]:
+    """Notification pages and recorded facts per second on the unpartitioned store and on the partitioned one,
+    the two stores alternating (`benchmarks.measures_partitions`)."""
     stores = [PointsLedger(storage_env(store_url(args, schema, partitions)))
               for schema, partitions in ((plain, 0), (split, args.partitions))]
     try:
-        return measures_partitions.notification_pages(*stores)
+        pages = measures_partitions.notification_pages(*stores)
+        numbers = [r.licence.licence_number for r in records[: len(records) // 2]]  # untouched by `record`
+        return (*pages, measures_partitions.record_rates(*stores, numbers))
     finally:
         for ledger in stores:
             ledger.close()
