@@ -6,7 +6,9 @@ The run creates its own PostgreSQL schema (dropped at the end unless --keep-sche
 the cache) the synthetic population, and measures, each against a baseline taken in the same run:
 bulk import vs COPY, one recorded fact vs the library's plain save, one as-of balance vs a raw fetch, the API
 over HTTP vs a bare FastAPI endpoint, the read model rebuild and all balances on a day vs a raw scan, and the
-reconciliation of an extract. See docs/performance.md.
+reconciliation of an extract. See docs/performance.md. `--partitions N` runs the selected measures again on a
+store of N hash partitions and adds `partitions_*` ratios against the unpartitioned store
+(`benchmarks/measures_partitions.py`, docs/decisions/0042-partitions.md).
 
 `--json FILE` writes one object per measure under fixed keys (`JSON_KEYS`), each with `value`, `unit`,
 `baseline`, `ratio`, `target` and `met` (plus `p99_ms` where there is latency, `extrapolated_1m_s` for the
