@@ -6,7 +6,9 @@ The run creates its own PostgreSQL schema (dropped at the end unless --keep-sche
 the cache) the synthetic population, and measures, each against a baseline taken in the same run:
 bulk import vs COPY, one recorded fact vs the library's plain save, one as-of balance vs a raw fetch, the API
 over HTTP vs a bare FastAPI endpoint, the read model rebuild and all balances on a day vs a raw scan, and the
-reconciliation of an extract. See docs/performance.md.
+reconciliation of an extract. See docs/performance.md. `--partitions N` runs the selected measures again on a
+store of N hash partitions and adds `partitions_*` ratios against the unpartitioned store
+(`benchmarks/measures_partitions.py`, docs/decisions/0042-partitions.md).
 
 `--json FILE` writes one object per measure under fixed keys (`JSON_KEYS`), each with `value`, `unit`,
 `baseline`, `ratio`, `target` and `met` (plus `p99_ms` where there is latency, `extrapolated_1m_s` for the
@@ -31,6 +33,7 @@ from rich.console import Console
 from benchmarks import (
     measures_http,
     measures_integrity,
+    measures_partitions,
     measures_read,
     measures_reconcile,
     measures_scale,
@@ -49,6 +52,7 @@ from benchmarks.harness import (
 from benchmarks.population import SCALES, scale_size
 from benchmarks.population_cache import cached_population, default_cache_dir
 from ledger.application import PointsLedger
+from ledger.facts import LicenceRecord
 from ledger.storage import storage_env
 
 MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "verify", "dask", "reports")
@@ -69,6 +73,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where generated populations are kept ('' to disable)")
     parser.add_argument("--http-seconds", type=float, default=15.0, help="duration of each HTTP load run")
     parser.add_argument("--keep-schema", action="store_true", help="leave the benchmark schema in place")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="also run the measures on a store of N hash partitions (partitions_* ratios)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     return parser.parse_args(argv)
 
@@ -97,7 +103,38 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  {name}: {ours} (national {national})")
 
     schema = schema_name(args.scale)
-    url = with_schema(args.url, schema)
+    if not args.partitions:
+        measures = measure_store(args, only, records, schema, started, console, partitions=0)
+    else:
+        split = f"{schema}_p{args.partitions}"
+        try:
+            measures = measure_store(args, only, records, schema, started, console, partitions=0)
+            console.print(f"[bold]the same measures on a store of {args.partitions} hash partitions[/]")
+            partitioned = measure_store(args, only, records, split, started, console, partitions=args.partitions)
+            pages = alternating(args, schema, split, records)
+        finally:
+            for dropped in (schema, split):
+                if not args.keep_schema:
+                    drop_schema(args.url, dropped)
+        measures += measures_partitions.partition_ratios(measures, partitioned, args.partitions, *pages)
+    title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
+             f"total {time.perf_counter() - started:.0f} s")
+    print_report(console, measures, title)
+    if args.json is not None:
+        write_json(args.json, measures, {"scale": args.scale, "licences": len(records), "events": events,
+                                         "seed": args.seed, "machine": machine_description(), "title": title})
+    return 0
+
+
+def store_url(args: argparse.Namespace, schema: str, partitions: int) -> str:
+    return with_schema(args.url, schema) + (f"&partitions={partitions}" if partitions else "")
+
+
+def measure_store(args: argparse.Namespace, only: set[str], records: list[LicenceRecord], schema: str,
+                  started: float, console: Console, *, partitions: int) -> list[Measure]:
+    """The selected measures on a new store in `schema` (hash-partitioned in `partitions` if not 0); with
+    `--partitions`, the schema is dropped by the caller, after the notification pages."""
+    url = store_url(args, schema, partitions)
     env = storage_env(url, pool_size=8)
     ledger = PointsLedger(env)
     measures: list[Measure] = []
@@ -131,22 +168,31 @@ def main(argv: list[str] | None = None) -> int:
             measures.append(measures_scale.reports(ledger))
     finally:
         ledger.close()
-        if not args.keep_schema:
+        if not args.keep_schema and not args.partitions:
             drop_schema(args.url, schema)
-    title = (f"scale {args.scale}: {len(records):,} licences, {events:,} events — "
-             f"total {time.perf_counter() - started:.0f} s")
-    print_report(console, measures, title)
-    if args.json is not None:
-        write_json(args.json, measures, {"scale": args.scale, "licences": len(records), "events": events,
-                                         "seed": args.seed, "machine": machine_description(), "title": title})
-    return 0
+    return measures
+
+
+def alternating(args: argparse.Namespace, plain: str, split: str, records: list[LicenceRecord]
+                ) -> tuple[dict[int, float], dict[int, float], tuple[float, float]]:
+    """Notification pages and recorded facts per second on the unpartitioned store and on the partitioned one,
+    the two stores alternating (`benchmarks.measures_partitions`)."""
+    stores = [PointsLedger(storage_env(store_url(args, schema, partitions)))
+              for schema, partitions in ((plain, 0), (split, args.partitions))]
+    try:
+        pages = measures_partitions.notification_pages(*stores)
+        numbers = [r.licence.licence_number for r in records[: len(records) // 2]]  # untouched by `record`
+        return (*pages, measures_partitions.record_rates(*stores, numbers))
+    finally:
+        for ledger in stores:
+            ledger.close()
 
 
 def write_json(path: Path, measures: list[Measure], run: dict[str, object]) -> None:
     """One object per measure under its fixed key, and `run` (scale, population, machine) under `_run`."""
     results: dict[str, object] = {"_run": {**run, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}}
     for measure in measures:
-        if measure.key not in JSON_KEYS:
+        if measure.key not in JSON_KEYS and not measure.key.startswith("partitions_"):
             raise ValueError(f"measure {measure.name!r} has no fixed JSON key")
         results[measure.key] = measure.as_json()
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

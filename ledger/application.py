@@ -19,7 +19,15 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Recording, Transcoder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Notification,
+    Recording,
+    Transcoder,
+)
+from eventsourcing.utils import Environment
 
 from ledger.append_path import append_path
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
@@ -29,6 +37,7 @@ from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.events_table import STREAMS_PER_QUERY, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
+from ledger.partitioned_events import partitioned_factory
 from ledger.record_cache import VersionedRecords
 from ledger.storage import ensure_postgres_schema
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
@@ -104,6 +113,10 @@ class PointsLedger(Application[UUID]):
         self._licence_numbers = lru_cache(maxsize=licence_cache_size)(self._read_licence_number)
         # PostgreSQL: reads and appends in two round trips (`ledger.append_path`); SQLite keeps the library's path.
         self._append = append_path(self.recorder)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """The library's factory, except on a hash-partitioned PostgreSQL store (`ledger.partitioned_events`)."""
+        return partitioned_factory(env) or super().construct_factory(env)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""

@@ -25,6 +25,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.chain import GENESIS, event_hash
 from ledger.errors import ChainBroken
+from ledger.table_layout import check_partitions
 
 SQLITE_CHAIN_TABLE = "event_chain"
 SQLITE_CHECKPOINT_TABLE = "ledger_checkpoints"
@@ -241,9 +242,20 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     """The library's PostgreSQL recorder, writing the chain rows in the events' transaction, under its lock."""
 
+    partitions = 0  # hash partitions of the events and chain tables (`ledger.partitioned_events`); 0: none
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.chain_table_statement_index = len(self.sql_create_statements)
         self.sql_create_statements.extend(PostgresChainTables(self).ddl())
+
+    def create_table(self) -> None:
+        # A store laid out with another partition count is refused before any DDL runs (its `IF NOT EXISTS`
+        # would say nothing), and again after it (a concurrent creator with another count).
+        tables = [self.events_table_name, PostgresChainTables(self).chain()]
+        check_partitions(self.datastore, tables, self.partitions)
+        super().create_table()
+        check_partitions(self.datastore, tables, self.partitions)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -2,7 +2,8 @@
 
 - `sqlite:///relative/path.sqlite`, `sqlite:////absolute/path.sqlite`, `sqlite:///:memory:` (a shared
   in-memory database, safe under threads);
-- `postgresql://user:password@host:port/dbname?schema=name` (psycopg 3); the schema is created if missing.
+- `postgresql://user:password@host:port/dbname?schema=name` (psycopg 3); the schema is created if missing;
+  `&partitions=N` hash-partitions a new store's events table by stream in N (`ledger.partitioned_events`).
 
 The settings are passed explicitly to the application, because `os.environ` would otherwise override the
 class-level ones (eventsourcing-notes.md).
@@ -14,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
 from ledger.errors import InvalidFact
+from ledger.partitioned_events import MAX_PARTITIONS, PARTITIONS_KEY
 
 DEFAULT_URL = "sqlite:///points-ledger.sqlite"
 POSTGRES_MODULE = "eventsourcing.postgres"
@@ -24,6 +26,8 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "sqlite":
+        if "partitions=" in parts.query:
+            raise InvalidFact("database_url", "partitions is an option of PostgreSQL stores only")
         path = url.split("://", 1)[1]
         path = path[1:] if path.startswith("/") else path
         if not path:
@@ -56,6 +60,7 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             "CREATE_TABLE": "y",
             "APPLICATION_RECORDER_TOPIC": "ledger.chain_store:ChainedPostgresRecorder",
         }
+        env[PARTITIONS_KEY] = str(_partitions(query))  # always set: never inherited from os.environ
         schema = query.get("schema", [""])[0]
         if schema:
             if not schema.replace("_", "").isalnum():
@@ -63,6 +68,17 @@ def storage_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
             env["POSTGRES_SCHEMA"] = schema
         return env
     raise InvalidFact("database_url", f"unsupported scheme {parts.scheme!r}: use sqlite:/// or postgresql://")
+
+
+def _partitions(query: dict[str, list[str]]) -> int:
+    """The URL's `partitions=N` (hash partitions of the events table, `ledger.partitioned_events`); 0 without."""
+    given = query.get("partitions", [""])[0]
+    if not given:
+        return 0
+    if not given.isdigit() or not 1 <= int(given) <= MAX_PARTITIONS:
+        raise InvalidFact("database_url", f"partitions must be a whole number from 1 to {MAX_PARTITIONS}, "
+                                          f"not {given!r}")
+    return int(given)
 
 
 def is_postgres_env(env: dict[str, str]) -> bool:
