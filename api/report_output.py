@@ -95,8 +95,9 @@ class RowRenderer:
             self._buffer = io.StringIO()
             self._writer = csv.writer(self._buffer, lineterminator="\n")
         values = item.as_csv()
-        self._writer.writerow([neutral_cell(value) if isinstance(value, str) else value
-                               for value in (values.get(name, "") for name in self.columns)])
+        cells = [values.get(name, "") for name in self.columns]
+        # neutral_cell only where a cell could be a formula: most cells are digits, dates and words.
+        self._writer.writerow([neutral_cell(cell) if cell.startswith(FORMULA_STARTS) else cell for cell in cells])
         text = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()

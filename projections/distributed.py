@@ -31,6 +31,7 @@ from projections.reconciliation.partitioned import (
     Pending,
     Render,
     RowsJob,
+    close_ledgers,
     reconcile_rows,
 )
 from projections.reconciliation.run import reconcile_with_ledger
@@ -98,8 +99,11 @@ def dask_reconciler(
             return future
 
         tail = reconcile_with_ledger(ledger, include_missing=True) if include_missing else None
-        yield PartitionedReconciliation(submit, partitions or 2 * count, render=render, in_flight=2 * count,
-                                        tail=tail), source
+        try:
+            yield PartitionedReconciliation(submit, partitions or 2 * count, render=render, in_flight=2 * count,
+                                            tail=tail), source
+        finally:
+            client.run(close_ledgers)  # a worker of a lasting cluster keeps no idle connections
 
 
 def _runner(client: Any) -> PartitionRunner:
