@@ -54,15 +54,18 @@ class Step:
 
 def _run(name: str, args: list[str], env: dict[str, str], tmp: Path) -> Step:
     """Run one command as a user would (its output discarded), timed, under GNU time when available."""
-    rss = tmp / f"{name}.rss"
+    rss = tmp / (name.replace("/", "_").replace(" ", "_") + ".rss")
     command = [*args]
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     if gnu_time:
         command = [gnu_time, "-f", "%M", "-o", str(rss), *command]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           check=False)
     seconds = time.perf_counter() - started
+    if done.returncode != 0:  # the later steps would measure nothing
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"{name}: exit {done.returncode}: " + " / ".join(tail))
     try:
         kib = rss.read_text(encoding="utf-8").strip().splitlines()[-1]
         peak = int(kib) / 1024 if kib.isdigit() else None
