@@ -167,3 +167,13 @@ def test_the_command_refuses_dask_options_it_cannot_honour_with_exit_2_and_one_l
 
     assert done.returncode == 2
     assert reason in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_scheduler_is_a_store_failure_exit_1_in_one_line(pg_url: str, tmp_path: Path) -> None:
+    extract = tmp_path / "extract.csv"
+    extract.write_text("licence_number,extract_date,balance,status\nL1,2024-01-01,12,valid\n", encoding="utf-8")
+    done = subprocess.run([CLI, "reconcile", str(extract), "--scheduler", "tcp://127.0.0.1:9"], capture_output=True,
+                          text=True, timeout=120, env=clean_env(POINTS_LEDGER_DATABASE_URL=pg_url), check=False)
+
+    assert done.returncode == 1
+    assert "--scheduler: cannot reach the Dask cluster" in done.stderr
