@@ -5,8 +5,8 @@
 The extract has `ROWS` rows (1 M by default: measured, not extrapolated; env POINTS_LEDGER_BENCH_RECONCILE_ROWS
 for a shorter run). The single process and 2 Dask workers reconcile all of it; 1 Dask worker reconciles its
 first `ONE_WORKER_ROWS` rows (a rate per row: the order gives no row an advantage). Peak resident memory of each
-command is GNU time's (`%M`) — for --dask, that of the command's own process (the client; the workers are other
-processes: their peak is printed by the command, see `worker_peak`).
+command is GNU time's `%M`: the largest resident set of the command's process or of any process it waited for
+(with --dask: the client, the nannies and the LocalCluster's workers, each on its own — not their sum).
 
 Measures: `reconcile` (single process, rows/s, against reading each row's licence, the I/O floor, measured on
 the first `FLOOR_ROWS` rows), `reconcile_dask` (2 workers against 1 worker, same run, and the per-worker
