@@ -25,7 +25,6 @@ from typing import Any
 from ledger.application import PointsLedger
 from ledger.events_table import is_postgres
 from projections.read_model_rebuild import PartitionJob, PartitionRunner, run_partition
-from projections.reconciliation.extract import ExtractRow
 from projections.reconciliation.partitioned import (
     PartitionedReconciliation,
     Pending,
@@ -92,7 +91,7 @@ def dask_reconciler(
         env = dict(ledger.env)
         read_model = None if model is None else model.name
 
-        def submit(rows: tuple[ExtractRow, ...]) -> Pending:
+        def submit(rows: tuple[tuple[Any, ...], ...]) -> Pending:
             # pure=False: two blocks may hold equal parts; each is its own task.
             future: Pending = client.submit(reconcile_rows, RowsJob(env, read_model, rows), stale_data, render,
                                             pure=False)

@@ -23,10 +23,11 @@ import atexit
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from itertools import islice
-from typing import Protocol
+from operator import attrgetter
+from typing import Any, Protocol
 from uuid import UUID
 
 from ledger.application import PointsLedger
@@ -49,7 +50,17 @@ class RowsJob:
 
     env: dict[str, str]
     read_model: str | None  # the read model's table the client chose (None: fold every row)
-    rows: tuple[ExtractRow, ...]
+    rows: tuple[tuple[Any, ...], ...]  # `ExtractRow`s as tuples of their fields (`as_fields`)
+
+
+_FIELDS = attrgetter(*(f.name for f in fields(ExtractRow)))
+
+
+def as_fields(row: ExtractRow) -> tuple[Any, ...]:
+    """A row as the tuple of its fields, in `ExtractRow`'s order: pickled several times faster than the frozen
+    dataclass (whose pickling asks `dataclasses.fields` for every row — a third of the client's time)."""
+    fields_of_row: tuple[Any, ...] = _FIELDS(row)
+    return fields_of_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +78,7 @@ class Pending(Protocol):
     def result(self) -> RowsResult: ...
 
 
-Submit = Callable[[tuple[ExtractRow, ...]], Pending]
+Submit = Callable[[tuple[tuple[Any, ...], ...]], Pending]
 
 _LEDGERS: dict[tuple[tuple[str, str], ...], PointsLedger] = {}
 
@@ -98,7 +109,7 @@ def reconcile_rows(job: RowsJob, stale: Set[UUID], render: Render) -> RowsResult
     known = None if job.read_model is None else known_states(BalanceReadModel(ledger, name=job.read_model), stale)
     reconciliation = Reconciliation(ledger_loader(ledger), load_many=ledger.get_records, known=known)
     lines = []
-    for row in reconciliation.run(job.rows):
+    for row in reconciliation.run(ExtractRow(*values) for values in job.rows):
         assert isinstance(row, ReconciliationRow)  # only readable rows are sent
         lines.append(render(row))
     summary = reconciliation.summary
@@ -171,7 +182,7 @@ class PartitionedReconciliation:
             if isinstance(item, ExtractRow):
                 where[n] = part = self.partition_of(item.licence_number)
                 parts.setdefault(part, []).append(item)
-        return block, where, {part: self.submit(tuple(rows)) for part, rows in sorted(parts.items())}
+        return block, where, {part: self.submit(tuple(map(as_fields, rows))) for part, rows in sorted(parts.items())}
 
     def _receive(self, block: list[ExtractRow | BadRow], where: list[int],
                  sent: dict[int, Pending]) -> Iterator[str | BadRow]:
