@@ -10,6 +10,7 @@ written after the rows, so memory stays bounded whatever the number of rows or e
 from __future__ import annotations
 
 import csv
+import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -70,6 +71,42 @@ def bad_row_json(bad: BadRow) -> dict[str, Any]:
             "problems": [{"field": p.field, "reason": p.reason} for p in bad.problems]}
 
 
+class RowRenderer:
+    """One report row as the text `ReportWriter` writes for it: a CSV line (cells neutralised, missing columns
+    empty) or a JSON object without its separator. Picklable (format and columns only), so the rows of a
+    distributed reconciliation are rendered where they are computed and the report stays byte-identical."""
+
+    def __init__(self, fmt: ReportFormat, columns: Sequence[str]) -> None:
+        self.fmt = fmt
+        self.columns = tuple(columns)
+        self._buffer: io.StringIO | None = None
+        self._writer: Any = None
+
+    def __getstate__(self) -> tuple[ReportFormat, tuple[str, ...]]:
+        return self.fmt, self.columns
+
+    def __setstate__(self, state: tuple[ReportFormat, tuple[str, ...]]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+    def __call__(self, item: ReportItem) -> str:
+        if self.fmt is ReportFormat.JSON:
+            return json.dumps(item.as_json(), ensure_ascii=False)
+        if self._buffer is None:
+            self._buffer = io.StringIO()
+            self._writer = csv.writer(self._buffer, lineterminator="\n")
+        values = item.as_csv()
+        cells = [values.get(name, "") for name in self.columns]
+        # neutral_cell only where a cell could be a formula: most cells are digits, dates and words.
+        self._writer.writerow([neutral_cell(cell) if cell.startswith(FORMULA_STARTS) else cell for cell in cells])
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+    def all(self, items: Iterable[ReportItem]) -> list[str]:
+        return [self(item) for item in items]
+
+
 class ReportWriter:
     """Writes one report to `out` in `fmt`; call `row`/`bad_row` as results come, then `finish` once."""
 
@@ -80,15 +117,15 @@ class ReportWriter:
         self.fmt = fmt
         self._rows = 0
         self._errors = 0
-        self._csv = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n") \
-            if fmt is ReportFormat.CSV else None
+        self._render = RowRenderer(fmt, tuple(columns))
+        self._csv = csv.writer(out, lineterminator="\n") if fmt is ReportFormat.CSV else None
         self._error_csv = None
         if errors_out is not None:
             self._error_csv = csv.writer(errors_out, lineterminator="\n")
             self._error_csv.writerow(ERROR_COLUMNS)
         self._spool: tempfile.SpooledTemporaryFile[str] | None = None
         if self._csv is not None:
-            self._csv.writeheader()
+            self._csv.writerow(columns)
         else:
             out.write('{"rows": [')
             # Lives across calls until finish() (garbage-collected if the report is abandoned).
@@ -96,10 +133,14 @@ class ReportWriter:
                 max_size=SPOOL_BYTES, mode="w+", encoding="utf-8")
 
     def row(self, item: ReportItem) -> None:
+        self.rendered(self._render(item))
+
+    def rendered(self, text: str) -> None:
+        """Write one row rendered by a `RowRenderer` of this report's format and columns (on a Dask worker, say)."""
         if self._csv is not None:
-            self._csv.writerow(neutral_row(item.as_csv()))
+            self.out.write(text)
         else:
-            self.out.write(("\n" if self._rows == 0 else ",\n") + json.dumps(item.as_json(), ensure_ascii=False))
+            self.out.write(("\n" if self._rows == 0 else ",\n") + text)
         self._rows += 1
 
     def bad_row(self, bad: BadRow) -> None:

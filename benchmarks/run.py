@@ -31,11 +31,11 @@ if __package__ in (None, ""):
 from rich.console import Console
 
 from benchmarks import (
+    measures_distributed,
     measures_http,
     measures_integrity,
     measures_partitions,
     measures_read,
-    measures_reconcile,
     measures_scale,
     measures_store,
 )
@@ -58,7 +58,7 @@ from ledger.storage import storage_env
 MEASURES = ("import", "record", "record_batch", "asof", "http", "national", "reconcile", "verify", "dask", "reports")
 # The fixed keys of `--json` (`national` runs the rebuild, all balances on a day and the catch-up).
 JSON_KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "verify",
-             "catch_up", "dask", "reports")
+             "catch_up", "dask", "reports", "reconcile_dask", "flow")
 CALIBRATION_SAMPLE = 20_000
 
 
@@ -161,7 +161,8 @@ def measure_store(args: argparse.Namespace, only: set[str], records: list[Licenc
         if step("verify"):
             measures.append(measures_integrity.verify_chains(ledger))
         if step("reconcile"):
-            measures.append(measures_reconcile.reconcile_extract(url, records, args.scale))
+            # the distributed engineer's measures (benchmarks/measures_distributed.py): 1 M rows, and the flow
+            measures.extend(measures_distributed.reconcile_flow(args.url, records, args.scale))
         if step("dask"):  # the scale engineer's measures (benchmarks/measures_scale.py)
             measures.append(measures_scale.dask_rebuild(ledger))
         if step("reports"):

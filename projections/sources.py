@@ -9,7 +9,7 @@ or on SQLite, the report folds every licence it needs, as before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,7 +59,12 @@ def read_model_of(ledger: PointsLedger, max_stale: int = MAX_STALE) -> tuple[Bal
     return model, stale, Source(model.name, status.position, status.head, len(stale))
 
 
-def known_states(model: BalanceReadModel, stale: set[UUID]) -> KnownStates:
+def source_of(ledger: PointsLedger, *, fold: bool = False) -> tuple[BalanceReadModel | None, set[UUID], Source]:
+    """`read_model_of`, or the fold of every licence when `fold` (the reconcile command's --fold)."""
+    return (None, set(), Source(None, None, _head(ledger))) if fold else read_model_of(ledger)
+
+
+def known_states(model: BalanceReadModel, stale: Set[UUID]) -> KnownStates:
     """The `KnownStates` of a reconciliation read from `model`: a licence of `stale` is left to the fold; a
     licence the read model lacks (and that is not stale) is not in the ledger."""
 
@@ -74,7 +79,7 @@ def reconciliation_of(ledger: PointsLedger, *, include_missing: bool = False,
                       fold: bool = False) -> tuple[Reconciliation, Source]:
     """A reconciliation against everything the ledger knows now: matching rows from the read model when it can
     be read (not with `fold`), every other row folded from licences loaded a window at a time."""
-    model, stale, source = (None, set(), Source(None, None, _head(ledger))) if fold else read_model_of(ledger)
+    model, stale, source = source_of(ledger, fold=fold)
     reconciliation = Reconciliation(ledger_loader(ledger), include_missing=include_missing,
                                     licence_numbers=ledger.licence_numbers, load_many=ledger.get_records,
                                     known=known_states(model, stale) if model is not None else None)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,19 +27,23 @@ from rich.table import Table
 
 from api.cli.store_commands import BAD_INPUT, fail, open_ledger
 from api.logs import job
-from api.report_output import ReportFormat, ReportItem, ReportWriter, format_of_path
+from api.report_output import ReportFormat, ReportItem, ReportWriter, RowRenderer, format_of_path
 from api.settings import get_settings
+from ledger.application import PointsLedger
+from ledger.events_table import is_postgres
 from ledger.fact_index import current_index
 from ledger.values import Mode
 from projections import audit_reports
 from projections.national_reports import contestable_report, zero_balance_report
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
-from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow
-from projections.sources import reconciliation_of
+from projections.reconciliation.partitioned import PartitionedReconciliation
+from projections.reconciliation.run import REPORT_COLUMNS, Reconciliation, ReconciliationRow
+from projections.sources import Source, reconciliation_of
 
 BAD_ROWS_SHOWN = 20  # unreadable lines echoed on the terminal; all of them are in the JSON report / --errors
 PROGRESS_EVERY = 500  # rows between two updates of the row counter
+_Item = TypeVar("_Item")
 
 
 
@@ -130,9 +134,7 @@ def _summary_table(title: str, summary: dict[str, int]) -> Table:
     return table
 
 
-def _counted(
-    items: Iterable[ReconciliationRow | BadRow], progress: Progress, task: TaskID
-) -> Iterator[ReconciliationRow | BadRow]:
+def _counted(items: Iterable[_Item], progress: Progress, task: TaskID) -> Iterator[_Item]:
     """Pass the results through, refreshing the row counter of the progress bar now and then."""
     count = 0
     for item in items:
@@ -141,6 +143,31 @@ def _counted(
             progress.update(task, rows=count)
         yield item
     progress.update(task, rows=count)
+
+
+def _distributed(dask: bool, workers: int | None, scheduler: str | None, partitions: int | None) -> bool:
+    """Whether the options ask for Dask; exit 2 when they contradict each other."""
+    if dask and scheduler is not None:
+        fail("--scheduler: give either --dask (a new LocalCluster) or --scheduler (an existing cluster)", BAD_INPUT)
+    if workers is not None and not dask:
+        fail("--workers: only with --dask (the LocalCluster's worker processes)", BAD_INPUT)
+    if partitions is not None and not dask and scheduler is None:
+        fail("--partitions: only with --dask or --scheduler", BAD_INPUT)
+    return dask or scheduler is not None
+
+
+@contextmanager
+def _dask_reconciler(ledger: PointsLedger, render: RowRenderer, **options: Any
+                     ) -> Iterator[tuple[PartitionedReconciliation, Source]]:
+    """`projections.distributed.dask_reconciler`, or exit 1 when the cluster cannot be reached or started."""
+    from projections.distributed import dask_reconciler
+
+    with ExitStack() as stack:
+        try:
+            reconciler = stack.enter_context(dask_reconciler(ledger, render, **options))
+        except (OSError, TimeoutError) as error:
+            fail(f"--scheduler: cannot reach the Dask cluster: {error}", 1)
+        yield reconciler
 
 
 def reconcile(
@@ -159,12 +186,23 @@ def reconcile(
                                                       "model could answer the matching rows.")] = False,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="unreadable: exit 2 when any line of the "
                                                                     "extract cannot be read.")] = None,
+    dask: Annotated[bool, typer.Option("--dask", help="Reconcile on Dask workers (a LocalCluster of --workers "
+                                                      "processes); PostgreSQL only.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="With --dask: the LocalCluster's "
+                                                                         "worker processes (default 2).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Reconcile on an existing Dask cluster, "
+                                                                      "e.g. tcp://10.0.0.5:8786.")] = None,
+    partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="With --dask or --scheduler: hash "
+                                                                               "ranges of licences (default 2 "
+                                                                               "per worker).")] = None,
 ) -> None:
     """Reconcile a préfecture extract with the ledger, each row as of its extract date.
 
     One classified, explained report row per extract row; a progress bar, then a summary table (rows per kind).
-    The extract's format is docs/formats/prefecture-extract.md.
+    With --dask or --scheduler the rows are split by licence hash over Dask workers that read the licences from
+    PostgreSQL; the report is the same, byte for byte. The extract's format is docs/formats/prefecture-extract.md.
     """
+    distributed = _distributed(dask, workers, scheduler, partitions)
     fmt = report_format or format_of_path(out)
     stderr = Console(stderr=True)
     summary_console = Console() if out is not None else stderr
@@ -172,6 +210,8 @@ def reconcile(
         _open_extract(check, extract)  # a refused file stops here, before any progress bar is drawn
     with ExitStack() as stack, job("reconcile", every=PROGRESS_EVERY * 20, file=extract.name) as log:
         ledger = stack.enter_context(open_ledger(get_settings()))
+        if distributed and not is_postgres(ledger.recorder):
+            fail("--dask: a distributed reconciliation needs PostgreSQL (this store is SQLite)", BAD_INPUT)
         progress = stack.enter_context(Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]} rows"), TimeElapsedColumn(), console=stderr, transient=False))
@@ -180,12 +220,21 @@ def reconcile(
         writer = ReportWriter(_open_out(stack, out), fmt, REPORT_COLUMNS,
                               errors_out=_open_out(stack, errors) if errors is not None else None)
         echo = _BadRowEcho(stderr)
-        reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
+        reconciliation: Reconciliation | PartitionedReconciliation
+        if distributed:
+            reconciliation, source = stack.enter_context(_dask_reconciler(
+                ledger, RowRenderer(fmt, REPORT_COLUMNS), workers=workers or (None if scheduler else 2),
+                scheduler=scheduler, partitions=partitions, include_missing=include_missing, fold=fold))
+        else:
+            reconciliation, source = reconciliation_of(ledger, include_missing=include_missing, fold=fold)
         try:
-            for count, item in enumerate(_counted(reconciliation.run(reader), progress, task), start=1):
+            results: Iterator[ReconciliationRow | str | BadRow] = reconciliation.run(reader)
+            for count, item in enumerate(_counted(results, progress, task), start=1):
                 if isinstance(item, BadRow):
                     echo(item)
                     writer.bad_row(item)
+                elif isinstance(item, str):
+                    writer.rendered(item)
                 else:
                     writer.row(item)
                 log.advance(count)

@@ -79,10 +79,29 @@ class ReconciliationRow:
         }
 
     def as_csv(self) -> dict[str, str]:
-        """The row as the CSV report's cells (`REPORT_COLUMNS`; fact ids space-separated, missing values empty)."""
-        values = self.as_json()
-        values["fact_ids"] = " ".join(self.fact_ids)
-        return {name: "" if values[name] is None else str(values[name]) for name in REPORT_COLUMNS}
+        """The row as the CSV report's cells (`REPORT_COLUMNS`; fact ids space-separated, missing values empty):
+        the cells of `as_json`, built directly (a report writes a million of them; tested equal)."""
+        return {
+            "line": _text(self.line),
+            "licence_number": self.licence_number,
+            "extract_date": "" if self.extract_date is None else self.extract_date.isoformat(),
+            "kind": self.kind.value,
+            "extract_balance": _text(self.extract_balance),
+            "extract_status": "" if self.extract_status is None else self.extract_status.value,
+            "extract_ceiling": _text(self.extract_ceiling),
+            "ledger_balance": _text(self.ledger_balance),
+            "ledger_status": "" if self.ledger_status is None else self.ledger_status.value,
+            "ledger_ceiling": _text(self.ledger_ceiling),
+            "administrative_balance": _text(self.administrative_balance),
+            "administrative_status": "" if self.administrative_status is None else self.administrative_status.value,
+            "stage_deadline": _iso(self.stage_deadline) or "",
+            "fact_ids": " ".join(self.fact_ids),
+            "explanation": self.explanation,
+        }
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _iso(day: date | None) -> str | None:
@@ -237,9 +256,10 @@ class Reconciliation:
             self.summary.counts[answered.kind] += 1
             yield answered
         if self.include_missing:
-            yield from self._missing(seen, latest)
+            yield from self.missing(seen, latest)
 
-    def _missing(self, seen: set[str], latest: date | None) -> Iterator[ReconciliationRow]:
+    def missing(self, seen: set[str], latest: date | None) -> Iterator[ReconciliationRow]:
+        """The `missing_from_extract` rows: each ledger licence not in `seen`, on the `latest` extract date."""
         assert self.licence_numbers is not None
         unseen = (number for number in self.licence_numbers() if number not in seen)
         for window in _windows(unseen, PREFETCH_ROWS):
