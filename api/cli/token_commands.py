@@ -24,7 +24,7 @@ from rich.table import Table
 from api.cli.store_commands import open_ledger
 from api.clock import now_utc
 from api.settings import get_settings
-from api.token_store import Role, TokenError, TokenInfo, TokenStore
+from api.token_store import VERIFIED_FOR, Role, TokenError, TokenInfo, TokenStore
 from ledger.application import PointsLedger
 
 BAD_INPUT = 2
@@ -139,7 +139,8 @@ def rotate(
 
 @tokens_app.command("revoke")
 def revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (see `tokens list`).")]) -> None:
-    """Revoke a token: it is refused (401) from now on; its row stays for the audit."""
+    """Revoke a token: refused (401) from now on, by a running service within VERIFIED_FOR (it trusts a token it
+    has just checked for that long, decision 0057); its row stays for the audit."""
     with _store() as (store, _):
         try:
             info = store.revoke(token_id, now=now_utc())
@@ -147,7 +148,8 @@ def revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token
             _fail(str(error), BAD_INPUT)
     assert info.revoked_at is not None
     typer.echo(f"token {info.id} ({info.role.value}, {info.subject!r}) revoked at "
-               f"{info.revoked_at.isoformat(timespec='seconds')}")
+               f"{info.revoked_at.isoformat(timespec='seconds')}; a running service refuses it within "
+               f"{VERIFIED_FOR.total_seconds():.0f} s")
 
 
 def register(app: typer.Typer) -> None:

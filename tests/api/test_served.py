@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.token_store import VERIFIED_FOR
 from tests.served import clean_env, cli, free_port, served
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +70,12 @@ def test_a_licences_timeline_recorded_over_http_reads_back_on_every_date_against
 
         token_id = prefecture.split("_")[1]
         cli(env, "tokens", "revoke", token_id)
+        # a running service trusts a token it has just checked for VERIFIED_FOR (decision 0057): refused then
+        deadline = time.monotonic() + VERIFIED_FOR.total_seconds() + 5
         refused = http.get(f"/licences/{number}/balance", headers={"Authorization": f"Bearer {prefecture}"})
+        while refused.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            refused = http.get(f"/licences/{number}/balance", headers={"Authorization": f"Bearer {prefecture}"})
         assert refused.status_code == 401
 
 
