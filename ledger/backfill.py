@@ -16,7 +16,7 @@ import json
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, Field, dataclass, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TextIO
@@ -96,6 +96,20 @@ def _value(name: str, raw: Any, hint: Any) -> Any:
     raise _BadValue(name, f"unsupported value {raw!r}")
 
 
+_Shape = tuple[dict[str, Any], tuple[Field[Any], ...], frozenset[str]]
+_SHAPES: dict[type[Any], _Shape] = {}
+
+
+def _shape_of(cls: type[Any]) -> _Shape:
+    """A fact class's field types, the fields a line may give and their names — once per class, not per line:
+    `typing.get_type_hints` evaluates every annotation again at each call (it was most of `import --bulk`)."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        read = tuple(f for f in fields(cls) if f.name not in NOT_READ)
+        shape = _SHAPES[cls] = (typing.get_type_hints(cls), read, frozenset(f.name for f in read))
+    return shape
+
+
 def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
     """One line's licence number and fact (raises `_BadValue` naming the field)."""
     number = values.get("licence_number")
@@ -104,8 +118,7 @@ def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
     cls = FACT_TYPES.get(values.get("type") or "")
     if cls is None:
         raise _BadValue("type", f"{values.get('type')!r} is not one of {', '.join(FACT_TYPES)}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in fields(cls)} - NOT_READ
+    hints, read, names = _shape_of(cls)
     given = {k: v for k, v in values.items() if v not in (None, "")} if isinstance(values, dict) else dict(values)
     unknown = set(given) - names - {"licence_number", "type", *SPEEDING_COLUMNS}
     if unknown:
@@ -114,9 +127,8 @@ def fact_of(values: Mapping[str, Any]) -> tuple[str, Fact]:
         given["speeding"] = {"limit_kmh": given.pop(SPEEDING_COLUMNS[0], None),
                              "excess_kmh": given.pop(SPEEDING_COLUMNS[1], None)}
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in NOT_READ or (f.name not in given and (f.default is not MISSING
-                                                           or f.default_factory is not MISSING)):
+    for f in read:
+        if f.name not in given and (f.default is not MISSING or f.default_factory is not MISSING):
             continue
         kwargs[f.name] = _value(f.name, given.get(f.name), hints[f.name])
     if cls is fact_types.LicenceObtained:
