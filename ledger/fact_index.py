@@ -29,6 +29,7 @@ from ledger.events import EVENT_TYPES, LetterWasNotified, LicenceWasObtained
 from ledger.events_table import is_postgres
 
 NAME = "fact_index"
+ANALYZE_AFTER = 10_000  # events indexed by one catch-up after which the statistics are refreshed
 PAGE_SIZE = 5_000
 
 
@@ -102,7 +103,17 @@ class FactIndex:
                     for row in rows:
                         copy.write_row(row)
             position, indexed, pages = page[-1].id, indexed + len(page), pages + 1
+        if indexed >= ANALYZE_AFTER:
+            self.analyze()
         return position, indexed
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the index table. Autovacuum does it only once it notices the
+        change (a minute later at best): right after a bulk catch-up the planner still believed the table nearly
+        empty and answered a 100-row audit page by sorting every letter of the ledger (157 ms at 100 k licences,
+        against an ordered index scan once analysed)."""
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("ANALYZE {0}").format(self._table))
 
     def _rows(self, page: Sequence[Any]) -> list[tuple[Any, ...]]:
         events: list[tuple[int, Any]] = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in page]
