@@ -18,13 +18,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "verify",
-        "catch_up")
+KEYS = ("import", "record", "record_batch", "asof", "http", "rebuild", "national", "reconcile", "reconcile_dask",
+        "flow", "verify", "catch_up", "dask", "reports")
 TITLES = {
     "import": "Bulk import", "record": "One recorded fact", "record_batch": "Many facts through POST /facts:batch",
     "asof": "As-of balance in process", "http": "As-of balance over HTTP", "rebuild": "Read model rebuild",
     "national": "All balances on a day", "reconcile": "Reconciliation", "verify": "Verification",
-    "catch_up": "Read model catch-up",
+    "catch_up": "Read model catch-up", "reconcile_dask": "Reconciliation on Dask",
+    "flow": "The national flow, one command per step", "dask": "Read model rebuild on Dask",
+    "reports": "Reports from the read model and the fact index",
 }
 PROFILE_LINES = 40
 
