@@ -24,7 +24,7 @@ from projections.balance import balance_as_of
 from tests.conftest import StoreFactory
 from tests.ledger.stores import all_streams, application_sequence
 from tests.ledger.test_transfer import fill
-from tests.served import free_port
+from tests.served import STARTUP_SECONDS, free_port
 
 COMMAND = Path(sys.executable).with_name("points-ledger")
 
@@ -174,7 +174,7 @@ def test_serve_answers_health_on_the_chosen_port(sqlite_url: str, tmp_path: Path
     server = subprocess.Popen([str(COMMAND), "serve", "--port", str(port)], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         answer = None
         while time.monotonic() < deadline and server.poll() is None:
             try:
