@@ -12,9 +12,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
@@ -24,7 +24,8 @@ TABLE = "read_audit"
 COLUMNS = "id, at, subject, role, token_id, licence_number, method, route, status"
 
 
-class Consultation(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Consultation:
     """One consultation to append: the columns of a row but its id."""
 
     at: datetime
@@ -36,25 +37,24 @@ class Consultation(NamedTuple):
     route: str
     status: int
 
+    def row(self) -> list[Any]:
+        """The values in column order (`COLUMNS` without the id)."""
+        return [getattr(self, name) for name in _CONSULTATION_FIELDS]
+
+
+_CONSULTATION_FIELDS = tuple(f.name for f in fields(Consultation))
+
 
 @dataclass(frozen=True, slots=True)
-class AccessEntry:
-    """One consultation."""
+class AccessEntry(Consultation):
+    """One consultation as stored: a `Consultation` and the id the log gave it."""
 
-    id: int
-    at: datetime
-    subject: str
-    role: str
-    token_id: str
-    licence_number: str | None
-    method: str
-    route: str
-    status: int
+    id: int = field(kw_only=True)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "at": self.at.isoformat(), "subject": self.subject, "role": self.role,
-                "token_id": self.token_id, "licence_number": self.licence_number, "method": self.method,
-                "route": self.route, "status": self.status}
+        entry: dict[str, Any] = {"id": self.id, **{name: getattr(self, name) for name in _CONSULTATION_FIELDS}}
+        entry["at"] = self.at.isoformat()
+        return entry
 
 
 class AccessLog:
@@ -146,9 +146,9 @@ class AccessLog:
                 if not durable:
                     conn.execute(b"SET LOCAL synchronous_commit = off")
                 conn.cursor().executemany(statement.replace("?", "%s").encode(),
-                                          [list(c) for c in consultations])
+                                          [c.row() for c in consultations])
             return
-        rows = [[v.isoformat() if isinstance(v, datetime) else v for v in c] for c in consultations]
+        rows = [[v.isoformat() if isinstance(v, datetime) else v for v in c.row()] for c in consultations]
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -170,5 +170,5 @@ class AccessLog:
                 params.append(value)
         rows = self._run(f"SELECT {COLUMNS} FROM {self._table} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
                          [*params, limit])
-        return [AccessEntry(int(r[0]), r[1] if isinstance(r[1], datetime) else datetime.fromisoformat(r[1]),
-                            r[2], r[3], r[4], r[5], r[6], r[7], int(r[8])) for r in rows]
+        return [AccessEntry(r[1] if isinstance(r[1], datetime) else datetime.fromisoformat(r[1]),
+                            r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), id=int(r[0])) for r in rows]
