@@ -48,19 +48,34 @@ class Interval:
 
 def intervals_of(legal: Timeline, administrative: Timeline, record: LicenceRecord) -> list[Interval]:
     """The two timelines as intervals: a new interval on every day the legal state, the administrative state
-    or the last legal movement changes (a movement of 0 points changes what a matching row quotes)."""
+    or the last legal movement changes (a movement of 0 points changes what a matching row quotes).
+
+    One walk over the days with a cursor per timeline (day states and movements are in day order, so a cursor
+    finds what `state_on` and `movements_until` would), and each movement worded once: a rebuild does this for
+    every licence of the ledger.
+    """
     number = legal.licence_number
     facts = {record.licence.fact_id: record.licence, **{f.fact_id: f for f in record.facts}}
     days = sorted({*legal.state_days, *administrative.state_days, *legal.movement_days})
+    rows, other_rows, movements = legal.rows, administrative.rows, legal.movements
     intervals: list[Interval] = []
     start = BEFORE_LICENCE
     current: tuple[Any, ...] = (0, 0, Status.NOT_OBTAINED, 0, Status.NOT_OBTAINED, None, None)
+    state: tuple[Any, ...] = (0, 0, Status.NOT_OBTAINED)  # (balance, ceiling, status) before any row
+    other: tuple[Any, ...] = state
+    quoted: tuple[str | None, str | None] = (None, None)  # the last movement's text and fact id
+    i = j = k = 0
     for day in days:
-        state, other = legal.state_on(day), administrative.state_on(day)
-        movements = legal.movements_until(day)
-        last = movements[-1] if movements else None
-        value = (state.balance, state.ceiling, state.status, other.balance, other.status,
-                 movement_text(last, facts) if last else None, last.fact_id if last else None)
+        while i < len(rows) and rows[i][0] <= day:
+            state, i = rows[i][1:4], i + 1
+        while j < len(other_rows) and other_rows[j][0] <= day:
+            other, j = other_rows[j][1:4], j + 1
+        if k < len(movements) and movements[k].on <= day:
+            while k < len(movements) and movements[k].on <= day:
+                k += 1
+            last = movements[k - 1]
+            quoted = (movement_text(last, facts), last.fact_id)
+        value = (*state, other[0], other[2], *quoted)
         if value == current:
             continue
         intervals.append(Interval(number, start, day, *current))

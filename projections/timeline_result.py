@@ -7,6 +7,7 @@ and the pages. It answers any day with two bisections: `state_on(day)` and `move
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import date
 
 from ledger.values import Mode, Status
@@ -42,6 +43,12 @@ class Timeline:
         if self._states is None:
             self._states = tuple(DayState(*row) for row in self._rows)
         return self._states
+
+    @property
+    def rows(self) -> Sequence[Row]:
+        """The raw day states, oldest first, one a day, in `DayState`'s field order (no object per day: the read
+        model walks them once for every licence of a rebuild)."""
+        return self._rows
 
     def state_on(self, day: date) -> DayState:
         """The licence at the end of `day` (A.14)."""
