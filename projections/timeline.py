@@ -33,6 +33,7 @@ from ledger.law.weighing import WeighedOffence, weigh, withdrawal_decision
 from ledger.values import LetterCode, Mode, Status
 from projections.explanation import Anomaly, ExpectedLetter, Movement
 from projections.fold_state import LicenceDocument, LicenceState, PersonState
+from projections.letter_matching import match_letters
 from projections.timeline_result import Row, Timeline
 
 __all__ = ["SAME_DAY_ORDER", "Timeline", "build_timeline"]
@@ -130,9 +131,10 @@ class _Fold:
             action(day)
             if not self.agenda or self.agenda[0][0] != day:  # entries scheduled today join in their place
                 self.rows.append(self.licence.row(day, self.person.last_crediting_stage))
-        self._match_letters()
+        notified = [f for f in self.record.facts if isinstance(f, LetterNotified)]
         return Timeline(self.record.licence_number, self.mode, tuple(self.movements), self.rows,
-                        tuple(self.expected), tuple(self.anomalies), self.record.licence.obtained_on)
+                        partial(match_letters, self.expected, notified), tuple(self.anomalies),
+                        self.record.licence.obtained_on)
 
     # -- applying decisions -----------------------------------------------------------------------------
 
@@ -325,25 +327,6 @@ class _Fold:
         previous = self.person.effective_48si[-2] if len(self.person.effective_48si) > 1 else None
         state.surrendered_on = day
         state.new_licence_not_before = invalidation.new_licence_not_before(day, state.invalidated_on, previous)
-
-    # -- letters ----------------------------------------------------------------------------------------
-
-    def _match_letters(self) -> None:
-        """A.17 — each expected letter is answered by the first unused letter of its code notified from its due day."""
-        notified = sorted((f for f in self.record.facts if isinstance(f, LetterNotified)),
-                          key=lambda f: (f.notified_on, f.order_key))
-        used: set[str] = set()
-        matched: list[ExpectedLetter] = []
-        for expected in sorted(self.expected, key=lambda e: e.due_from):
-            answer = next((f for f in notified if f.code is expected.code and f.fact_id not in used
-                           and f.notified_on >= expected.due_from), None)
-            if answer is not None:
-                used.add(answer.fact_id)
-                expected = ExpectedLetter(expected.code, expected.due_from, expected.reason, expected.fact_id,
-                                          answer.notified_on, answer.fact_id)
-            matched.append(expected)
-        self.expected = matched
-
 
 def build_timeline(record: LicenceRecord, mode: Mode = Mode.LEGAL) -> Timeline:
     """Fold every fact of `record` under the law, in `mode` (A.1). Cut `record` with `known_at` first."""

@@ -7,7 +7,7 @@ and the pages. It answers any day with two bisections: `state_on(day)` and `move
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from ledger.values import Mode, Status
@@ -20,22 +20,31 @@ Row = tuple[date, int, int, Status, "date | None", "date | None", "date | None",
 class Timeline:
     """Every movement and state of one licence, in one mode, as known at one moment (immutable once built)."""
 
-    __slots__ = ("_rows", "_states", "anomalies", "expected_letters", "licence_number", "mode", "movement_days",
+    __slots__ = ("_expected", "_match", "_rows", "_states", "anomalies", "licence_number", "mode", "movement_days",
                  "movements", "obtained_on", "state_days")
 
     def __init__(self, licence_number: str, mode: Mode, movements: tuple[Movement, ...], rows: list[Row],
-                 expected_letters: tuple[ExpectedLetter, ...], anomalies: tuple[Anomaly, ...],
+                 expected_letters: Callable[[], tuple[ExpectedLetter, ...]], anomalies: tuple[Anomaly, ...],
                  obtained_on: date) -> None:
         self.licence_number = licence_number
         self.mode = mode
         self.movements = movements
-        self.expected_letters = expected_letters
+        self._match = expected_letters
+        self._expected: tuple[ExpectedLetter, ...] | None = None
         self.anomalies = anomalies
         self.obtained_on = obtained_on
         self._rows = rows
         self._states: tuple[DayState, ...] | None = None
         self.state_days = [r[0] for r in rows]
         self.movement_days = [m.on for m in movements]
+
+    @property
+    def expected_letters(self) -> tuple[ExpectedLetter, ...]:
+        """The letters the law expects after the movements (A.17), each with the letter that answered it; matched
+        on first use (`projections.letter_matching`): a read-model rebuild never asks."""
+        if self._expected is None:
+            self._expected = self._match()
+        return self._expected
 
     @property
     def states(self) -> tuple[DayState, ...]:
