@@ -47,6 +47,7 @@ class FastJSONTranscoder(JSONTranscoder):
 
     _date_name: str | None = None
     _datetime_name: str | None = None
+    _readers: dict[str, Any] | None = None  # transcoding name → its decode, as a builtin where it is one
 
     def encode(self, obj: Any) -> bytes:
         if type(obj) is dict:
@@ -70,6 +71,9 @@ class FastJSONTranscoder(JSONTranscoder):
         # tests): dates, and datetimes naive or in UTC. Saves a Python call per value.
         self._date_name = self._name_if(date, DateAsISO)
         self._datetime_name = self._name_if(datetime, DatetimeAsISO)
+        # Reading: the two ISO transcodings' `decode` is exactly `fromisoformat`; call it without the method.
+        builtin = {DateAsISO: date.fromisoformat, DatetimeAsISO: datetime.fromisoformat}
+        self._readers = {name: builtin.get(type(t), t.decode) for name, t in self.names.items()}
 
     def _name_if(self, kind: type, transcoding_class: type[Transcoding]) -> str | None:
         transcoding = self.types.get(kind)
@@ -100,10 +104,10 @@ class FastJSONTranscoder(JSONTranscoder):
         return flat
 
     def _transcoded(self, name: str, data: str) -> Any:
-        transcoding = self.names.get(name)
-        if transcoding is None:
-            return self._decode_obj({"_type_": name, "_data_": data})  # the library's error
-        return transcoding.decode(data)
+        read = self._readers.get(name) if self._readers is not None else None
+        if read is None:
+            return self._decode_obj({"_type_": name, "_data_": data})  # the library's answer, or its error
+        return read(data)
 
     def _revive(self, obj: Any) -> Any:
         """What `json`'s `object_hook` does: every object, innermost first, goes through `_decode_obj`.
