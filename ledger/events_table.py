@@ -17,12 +17,14 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.bulk_rows import Row
 from ledger.chain_store import copy_new_chains, write_chain
 from ledger.copy_payload import payload
 
+SCAN_PAGE = 20_000  # rows per fetch of a whole-ledger scan
 STREAMS_PER_QUERY = 500  # streams per statement (SQLite caps the number of bound parameters)
 COLUMNS = "originator_id, originator_version, topic, state"
 
@@ -222,6 +224,9 @@ def scan_streams(recorder: Any, low: UUID | None, high: UUID | None, max_id: int
                  cursor_name: str) -> Iterator[list[StoredEvent]]:
     """Every stream with `low <= id < high` (None: unbounded), as its events up to notification `max_id`, in
     stream-id order, streamed through a server-side cursor (PostgreSQL) so a whole ledger never sits in memory.
+
+    A rebuild reads every event of the ledger here: rows come as tuples a page at a time, and the stream id as
+    text, turned into one `UUID` per stream rather than one per event.
     """
     where = [SQL("notification_id <= %s")]
     params: list[Any] = [max_id]
@@ -229,20 +234,25 @@ def scan_streams(recorder: Any, low: UUID | None, high: UUID | None, max_id: int
         if bound is not None:
             where.append(SQL(f"originator_id {comparison} %s"))
             params.append(bound)
-    query = SQL(f"SELECT {COLUMNS} FROM {{0}} WHERE {{1}} ORDER BY originator_id, originator_version").format(
-        postgres_table(recorder), SQL(" AND ").join(where))
-    with recorder.datastore.get_connection() as reader, reader.transaction(), reader.cursor(name=cursor_name) as curs:
+    query = SQL("SELECT originator_id::text, originator_version, topic, state FROM {0} WHERE {1} "
+                "ORDER BY originator_id, originator_version").format(postgres_table(recorder),
+                                                                     SQL(" AND ").join(where))
+    with (recorder.datastore.get_connection() as reader, reader.transaction(),
+          reader.cursor(name=cursor_name, row_factory=tuple_row) as curs):
         # The transaction stays open while the caller folds the rows: lift the pool's idle timeout for it.
         reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-        curs.itersize = 20_000
+        curs.itersize = SCAN_PAGE
         curs.execute(query, params)
         stream: list[StoredEvent] = []
-        for row in curs:
-            event = stored_event(row)
-            if stream and event.originator_id != stream[0].originator_id:
-                yield stream
-                stream = []
-            stream.append(event)
+        current, originator = "", UUID(int=0)
+        while rows := curs.fetchmany(SCAN_PAGE):
+            for text_id, version, topic, state in rows:
+                if text_id != current:
+                    if stream:
+                        yield stream
+                        stream = []
+                    current, originator = text_id, UUID(text_id)
+                stream.append(StoredEvent(originator, version, topic, bytes(state)))
         if stream:
             yield stream
 
