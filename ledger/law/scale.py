@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from ledger.facts import OffenceEstablished, Speeding
 from ledger.law import offence_catalogue, withdrawal
@@ -94,8 +95,16 @@ def speeding_band(speeding: Speeding, day: date) -> SpeedingBand:
     1 point below 20 km/h over (from 2024-01-01: 0 below 5 km/h), 2 from 20, 3 from 30, 4 from 40, 6 and 5th
     class from 50; below 20 km/h over, 3rd class where the limit is above 50 km/h, else 4th.
     """
-    bands = SPEEDING_BANDS.value_on(day)
-    return [band for band in bands if band.from_excess_kmh <= speeding.excess_kmh][-1]
+    return _band_of(SPEEDING_BANDS.entry_on(day).since, speeding.excess_kmh)
+
+
+@lru_cache(maxsize=1024)
+def _band_of(table_since: date, excess_kmh: int) -> SpeedingBand:
+    """The bracket of the barème that starts on `table_since` an excess falls in: a pure function of two small
+    values (a few barèmes × the excesses seen), so each is worked out once per process — every speeding
+    offence of a rebuild asks three times."""
+    bands = SPEEDING_BANDS.value_on(table_since)
+    return [band for band in bands if band.from_excess_kmh <= excess_kmh][-1]
 
 
 def speeding_class(speeding: Speeding, day: date) -> OffenceClass:
