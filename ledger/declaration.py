@@ -297,41 +297,43 @@ def _stored_plan(cls: type[Any]) -> tuple[tuple[str, bool, tuple[tuple[str, str]
 _STORED_PLANS: dict[type[Any], tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]] = {}
 
 
-# How each content field of a class is read back from a stored state: (name, how, what), built once per class.
-_PLAIN, _ENUM, _NESTED = 0, 1, 2
-_CONTENT_PLANS: dict[type[Any], tuple[tuple[str, int, Any], ...]] = {}
+# How the content fields of a class are read back from a stored state, built once per class: the plain fields
+# (name, default), the enumerations (name, enum) and the nested values (name, class, ((field, stored key), …)).
+_ContentPlan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...],
+                     tuple[tuple[str, Any, tuple[tuple[str, str], ...]], ...]]
+_CONTENT_PLANS: dict[type[Any], _ContentPlan] = {}
 
 
-def _content_plan(cls: type[Any]) -> tuple[tuple[str, int, Any], ...]:
+def _content_plan(cls: type[Any]) -> _ContentPlan:
     """`fact_content`'s steps for `cls`, derived from its declaration once (a stream's every event goes through
-    `fact_content` when a write checks a new fact against it: the declaration is not walked each time)."""
+    `fact_content` when a write checks a new fact against it, and a rebuild reads every event of the ledger: the
+    declaration is not walked each time)."""
     plan = _CONTENT_PLANS.get(cls)
     if plan is None:
-        steps: list[tuple[str, int, Any]] = []
+        plain: list[tuple[str, Any]] = []
+        enums: list[tuple[str, Any]] = []
+        nested: list[tuple[str, Any, tuple[tuple[str, str], ...]]] = []
         for decl in content_fields(cls):
             if decl.nested:
-                parts = tuple((sub.name, f"{decl.name}_{sub.name}") for sub in decl.nested)
-                steps.append((decl.name, _NESTED, (decl.base, parts)))
+                nested.append((decl.name, decl.base, tuple((sub.name, f"{decl.name}_{sub.name}")
+                                                           for sub in decl.nested)))
             elif decl.is_enum:
-                steps.append((decl.name, _ENUM, decl.base))
+                enums.append((decl.name, decl.base))
             else:
-                steps.append((decl.name, _PLAIN, decl.default))
-        plan = _CONTENT_PLANS[cls] = tuple(steps)
+                plain.append((decl.name, decl.default))
+        plan = _CONTENT_PLANS[cls] = (tuple(plain), tuple(enums), tuple(nested))
     return plan
 
 
 def fact_content(cls: type[Any], state: Mapping[str, Any]) -> dict[str, Any]:
     """The inverse of `stored_state`: a fact's legal content from its stored event's fields."""
-    content: dict[str, Any] = {}
+    plain, enums, nested = _content_plan(cls)
     get = state.get
-    for name, how, what in _content_plan(cls):
-        if how == _PLAIN:
-            content[name] = get(name, what)
-        elif how == _ENUM:
-            value = get(name)
-            content[name] = None if value is None else what(value)
-        else:
-            base, parts = what
-            values = {sub: get(key) for sub, key in parts}
-            content[name] = None if any(v is None for v in values.values()) else base(**values)
+    content = {name: get(name, default) for name, default in plain}
+    for name, enum in enums:
+        value = get(name)
+        content[name] = None if value is None else enum(value)
+    for name, base, parts in nested:
+        values = {sub: get(key) for sub, key in parts}
+        content[name] = None if any(v is None for v in values.values()) else base(**values)
     return content
