@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
 from ledger.facts import (
     LetterNotified,
@@ -58,9 +59,10 @@ SAME_DAY_ORDER: tuple[Step, ...] = (Step.REISSUE, Step.CEILING, Step.RECOVERY, S
 SINGLE_POINT, TEN_YEAR, FULL = range(3)
 _RANK = {step: i for i, step in enumerate(SAME_DAY_ORDER)}
 
-# (day, place in the day, rank inside the step, sequence, action): the sequence breaks ties, so actions are never
-# compared.
-_Entry = tuple[date, int, tuple[object, ...], int, Callable[[date], None]]
+# (day, place in the day, rank inside the step, sequence, action, its arguments after the day): the sequence
+# breaks ties, so actions are never compared. The action is run as `action(day, *arguments)` (no `partial` per
+# entry: a rebuild schedules some sixteen entries per fold, millions in all).
+_Entry = tuple[date, int, tuple[object, ...], int, Callable[..., None], tuple[Any, ...]]
 
 
 class _Fold:
@@ -83,9 +85,10 @@ class _Fold:
 
     # -- the agenda -------------------------------------------------------------------------------------
 
-    def _at(self, day: date, step: Step, rank: tuple[object, ...], run: Callable[[date], None]) -> None:
+    def _at(self, day: date, step: Step, rank: tuple[object, ...], run: Callable[..., None], *arguments: Any) -> None:
+        """Schedule `run(day, *arguments)` on `day`, in `step`'s place of the day (A.13), by `rank` within it."""
         self.seq += 1
-        heapq.heappush(self.agenda, (day, _RANK[step], rank, self.seq, run))
+        heapq.heappush(self.agenda, (day, _RANK[step], rank, self.seq, run, arguments))
 
     def _schedule_facts(self) -> None:
         licence = self.record.licence
@@ -110,27 +113,28 @@ class _Fold:
             fact = offence.fact
             group = group_rank.get(fact.interception or "", (offence.value_on, fact.order_key))
             self._at(offence.value_on, Step.WITHDRAWAL, (group, offence.value_on, fact.order_key),
-                     partial(self._withdraw, offence=offence))
+                     self._withdraw, offence)
         for other in self.record.facts:
             if isinstance(other, StageCompleted):
                 self._at(stage_recovery.stage_effective_on(other), Step.STAGE, (other.order_key,),
-                         partial(self._stage, stage=other))
+                         self._stage, other)
             elif isinstance(other, LetterNotified) and other.code is LetterCode.L48SI:
-                self._at(other.notified_on, Step.NOTIFICATION, (other.order_key,), partial(self._48si, letter=other))
+                self._at(other.notified_on, Step.NOTIFICATION, (other.order_key,), self._48si, other)
             elif isinstance(other, LicenceSurrendered):
                 self._at(other.surrendered_on, Step.SURRENDER, (other.order_key,),
-                         partial(self._surrender, fact=other))
+                         self._surrender, other)
 
     def _schedule_licence(self, licence: LicenceDocument, reissue: LicenceReissued | None) -> None:
         rank = (reissue.order_key,) if reissue else ()
-        self._at(licence.start, Step.REISSUE, rank, partial(self._new_licence, licence=licence, reissue=reissue))
+        self._at(licence.start, Step.REISSUE, rank, self._new_licence, licence, reissue)
 
     def run(self) -> Timeline:
-        while self.agenda:
-            day, _place, _rank, _seq, action = heapq.heappop(self.agenda)
-            action(day)
-            if not self.agenda or self.agenda[0][0] != day:  # entries scheduled today join in their place
-                self.rows.append(self.licence.row(day, self.person.last_crediting_stage))
+        agenda, pop, rows = self.agenda, heapq.heappop, self.rows
+        while agenda:
+            day, _place, _rank, _seq, action, arguments = pop(agenda)
+            action(day, *arguments)
+            if not agenda or agenda[0][0] != day:  # entries scheduled today join in their place
+                rows.append(self.licence.row(day, self.person.last_crediting_stage))
         notified = [f for f in self.record.facts if isinstance(f, LetterNotified)]
         return Timeline(self.record.licence_number, self.mode, tuple(self.movements), self.rows,
                         partial(match_letters, self.expected, notified), tuple(self.anomalies),
@@ -175,17 +179,15 @@ class _Fold:
         self._apply(day, Decision(Rule.INITIAL_CAPITAL, points, detail,
                                   article="L223-1 al. 2; R223-1 II" if plan else "L223-1; R223-1 I"))
         if day < POINTS_SYSTEM_START:
-            self._at(POINTS_SYSTEM_START, Step.CEILING, (-1,), partial(self._capital, licence=licence))
+            self._at(POINTS_SYSTEM_START, Step.CEILING, (-1,), self._capital, licence)
         if day < capital.TWELVE_POINTS_SINCE and plan is None:
-            self._at(capital.TWELVE_POINTS_SINCE, Step.CEILING, (0,), partial(self._capital, licence=licence))
+            self._at(capital.TWELVE_POINTS_SINCE, Step.CEILING, (0,), self._capital, licence)
         if plan is not None:
             for year, step in enumerate(plan.majorations, start=1):
-                self._at(step.on, Step.CEILING, (1, year), partial(self._majoration, licence=licence,
-                                                                   points=step.points, year=year))
+                self._at(step.on, Step.CEILING, (1, year), self._majoration, licence, step.points, year)
             if plan.reduced_end is not None:
-                self._at(plan.reduced_end, Step.CEILING, (2,), partial(self._reduced_end, licence=licence))
-            self._at(plan.end, Step.CEILING, (3,), partial(self._probation_end, licence=licence,
-                                                         why="end of probation"))
+                self._at(plan.reduced_end, Step.CEILING, (2,), self._reduced_end, licence)
+            self._at(plan.end, Step.CEILING, (3,), self._probation_end, licence, "end of probation")
 
     def _capital(self, day: date, licence: LicenceDocument) -> None:
         """Décret n° 92-559, R223-1 I (décret n° 92-1228) — the capital in force reaches a licence held then."""
@@ -240,14 +242,13 @@ class _Fold:
         years = reconstitution.full_reconstitution_years(serious_record=state.serious_record, anchor=day,
                                                          anchor_in_probation=state.in_probation(day))
         state.reconstitution_due = due = reconstitution.full_reconstitution_on(day, years)
-        self._at(due, Step.RECOVERY, (FULL,), partial(self._full_reconstitution, anchor=day, years=years))
+        self._at(due, Step.RECOVERY, (FULL,), self._full_reconstitution, day, years)
         back = reconstitution.single_point_return_on(day, fact.committed_on) if offence.points == 1 else None
         if back is not None:
-            self._at(back, Step.RECOVERY, (SINGLE_POINT, fact.order_key), partial(self._single_point,
-                                                                                 offence=offence))
+            self._at(back, Step.RECOVERY, (SINGLE_POINT, fact.order_key), self._single_point, offence)
         ten = reconstitution.ten_year_return_on(offence.offence_class, day)
         if ten is not None:
-            self._at(ten, Step.RECOVERY, (TEN_YEAR, fact.order_key), partial(self._ten_year, offence=offence))
+            self._at(ten, Step.RECOVERY, (TEN_YEAR, fact.order_key), self._ten_year, offence)
         self.expected.extend(ExpectedLetter(code, day, f"withdrawal {fact.fact_id}", fact.fact_id)
                              for code in letters.letters_after_withdrawal(
                                  points=offence.points, balance_before=before, balance_after=state.balance,
