@@ -25,16 +25,16 @@ from ledger.facts import (
     OffenceEstablished,
     StageCompleted,
 )
-from ledger.law import capital, invalidation, letters, probation, reconstitution, stage_recovery
+from ledger.law import capital, invalidation, probation, reconstitution, stage_recovery
 from ledger.law.capital import MAXIMUM, POINTS_SYSTEM_START
 from ledger.law.decision import Decision
 from ledger.law.interruption import first_in_window, reconstitution_blocker
 from ledger.law.vocabulary import AnomalyKind, Rule
 from ledger.law.weighing import WeighedOffence, weigh, withdrawal_decision
 from ledger.values import LetterCode, Mode, Status
-from projections.explanation import Anomaly, ExpectedLetter, Movement
+from projections.explanation import Anomaly, Movement
 from projections.fold_state import LicenceDocument, LicenceState, PersonState
-from projections.letter_matching import match_letters
+from projections.letter_matching import LetterCause, expected_letters
 from projections.timeline_result import Row, Timeline
 
 __all__ = ["SAME_DAY_ORDER", "Timeline", "build_timeline"]
@@ -72,7 +72,7 @@ class _Fold:
         self.record, self.mode = record, mode
         self.movements: list[Movement] = []
         self.rows: list[Row] = []
-        self.expected: list[ExpectedLetter] = []
+        self.letter_causes: list[LetterCause] = []
         self.anomalies: list[Anomaly] = []
         self.agenda: list[_Entry] = []
         self.seq = 0
@@ -137,7 +137,7 @@ class _Fold:
                 rows.append(self.licence.row(day, self.person.last_crediting_stage))
         notified = [f for f in self.record.facts if isinstance(f, LetterNotified)]
         return Timeline(self.record.licence_number, self.mode, tuple(self.movements), self.rows,
-                        partial(match_letters, self.expected, notified), tuple(self.anomalies),
+                        partial(expected_letters, self.letter_causes, notified), tuple(self.anomalies),
                         self.record.licence.obtained_on)
 
     # -- applying decisions -----------------------------------------------------------------------------
@@ -249,10 +249,9 @@ class _Fold:
         ten = reconstitution.ten_year_return_on(offence.offence_class, day)
         if ten is not None:
             self._at(ten, Step.RECOVERY, (TEN_YEAR, fact.order_key), self._ten_year, offence)
-        self.expected.extend(ExpectedLetter(code, day, f"withdrawal {fact.fact_id}", fact.fact_id)
-                             for code in letters.letters_after_withdrawal(
-                                 points=offence.points, balance_before=before, balance_after=state.balance,
-                                 committed_in_probation=state.in_probation(fact.committed_on)))
+        # A.17: the letters are worked out if asked for (`projections.letter_matching`).
+        self.letter_causes.append((day, fact.fact_id, offence.points, before, state.balance,
+                                   state.in_probation(fact.committed_on)))
 
     # -- recoveries -------------------------------------------------------------------------------------
 
@@ -306,8 +305,7 @@ class _Fold:
         if decision.rule is Rule.STAGE_CREDIT:
             if decision.points > 0:
                 self.person.last_crediting_stage = day
-            self.expected.extend(ExpectedLetter(code, day, f"stage {stage.fact_id}", stage.fact_id)
-                                 for code in letters.letter_after_stage(decision.points))
+            self.letter_causes.append((day, stage.fact_id, decision.points))
 
     def _48si(self, day: date, letter: LetterNotified) -> None:
         state = self.licence
