@@ -9,9 +9,11 @@ number: contiguous id ranges are hash partitions of the licences, each read with
 from __future__ import annotations
 
 import atexit
+import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -24,6 +26,7 @@ from ledger.events_table import scan_streams
 from projections.intervals import Interval, copy_intervals, intervals_of_record
 
 WRITE_EVERY = 2_000  # licences per COPY during a rebuild
+GC_ALLOCATIONS = 50_000  # the collector's first threshold while a range is folded (`fewer_collections`)
 
 
 def split_streams(parts: int) -> list[tuple[UUID | None, UUID | None]]:
@@ -113,15 +116,35 @@ def rebuild_range(ledger: PointsLedger, table_name: str, low: UUID | None, high:
     target = SQL("{0}.{1}").format(Identifier(recorder.datastore.schema), Identifier(table_name))
     events = licences = 0
     pending: list[Interval] = []
-    for stream in scan_streams(recorder, low, high, max_id, f"rebuild_{table_name}"):
-        pending.extend(intervals_of_record(record_from_events([ledger.mapper.to_domain_event(e) for e in stream])))
-        events += len(stream)
-        licences += 1
-        if licences % WRITE_EVERY == 0:
-            _write(recorder.datastore, target, pending)
-            pending = []
-    _write(recorder.datastore, target, pending)
+    with fewer_collections():
+        for stream in scan_streams(recorder, low, high, max_id, f"rebuild_{table_name}"):
+            pending.extend(intervals_of_record(record_from_events([ledger.mapper.to_domain_event(e)
+                                                                   for e in stream])))
+            events += len(stream)
+            licences += 1
+            if licences % WRITE_EVERY == 0:
+                _write(recorder.datastore, target, pending)
+                pending = []
+        _write(recorder.datastore, target, pending)
     return events, licences
+
+
+@contextmanager
+def fewer_collections(allocations: int = GC_ALLOCATIONS) -> Iterator[None]:
+    """Let the cyclic garbage collector wait for `allocations` new containers (instead of 700) while a range is
+    folded, then restore its thresholds.
+
+    Folding allocates millions of short-lived tuples, dicts and events, freed by their reference counts as soon
+    as a licence is done (the fold leaves no cycles: its agenda is empty when it returns); at the default
+    threshold the collector still walks the young objects every 700 allocations — a fifth of a rebuild's CPU,
+    measured on the 10 k population (551 → 432 µs a licence).
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(allocations, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _write(datastore: Any, table: Composed, intervals: Sequence[Interval]) -> None:
