@@ -60,7 +60,9 @@ class FactIndex:
             for name, columns, where in (("by_recorder", "recorded_by, recorded_at, position", ""),
                                          ("by_type", "type, recorded_at, position", ""),
                                          ("by_time", "recorded_at, position", ""),
-                                         ("by_letter", "letter_code, notified_on", " WHERE letter_code IS NOT NULL")):
+                                         ("by_letter", "letter_code, notified_on", " WHERE letter_code IS NOT NULL"),
+                                         ("by_letter_licence", 'letter_code, licence_number COLLATE "C", notified_on',
+                                          " WHERE letter_code IS NOT NULL")):
                 curs.execute(SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} (" + columns + ")" + where).format(
                     Identifier(f"{NAME}_{name}"), self._table))
             curs.execute(SQL("CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL)")
@@ -153,15 +155,18 @@ class FactIndex:
                          .format(self._table, SQL(" AND ").join(where)), (*params, limit))
             return [int(r["position"]) for r in curs.fetchall()]
 
-    def letters(self, code: str, since: Any = None, until: Any = None) -> list[str]:
-        """The licences with a letter of `code` notified in [since, until], in creation order (the order of
-        `PointsLedger.licence_numbers`)."""
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT first.licence_number FROM (SELECT DISTINCT stream FROM {0} WHERE letter_code = %s "
-                             "AND notified_on >= coalesce(%s, '-infinity'::date) AND notified_on <= "
-                             "coalesce(%s, 'infinity'::date)) AS s JOIN {0} AS first ON first.stream = s.stream AND "
-                             "first.version = 1 ORDER BY first.position").format(self._table), (code, since, until))
-            return [r["licence_number"] for r in curs.fetchall()]
+    def letters(self, code: str, since: Any = None, until: Any = None, *, after: str = "",
+                limit: int = 100) -> list[str]:
+        """At most `limit` licences with a letter of `code` notified in [since, until] whose numbers come after
+        `after`, in licence-number order (byte order, as Python orders `str`): one walk of the `by_letter_licence`
+        index from `after`, so a page costs the same however large the ledger."""
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                'SELECT DISTINCT licence_number COLLATE "C" AS licence_number FROM {0} WHERE letter_code = %s '
+                'AND licence_number COLLATE "C" > %s AND notified_on >= coalesce(%s, \'-infinity\'::date) '
+                "AND notified_on <= coalesce(%s, 'infinity'::date) ORDER BY 1 LIMIT %s"
+            ).format(self._table), (code, after, since, until, limit)).fetchall()
+        return [r["licence_number"] for r in rows]
 
     def events_at(self, positions: list[int]) -> list[tuple[int, Any]]:
         """The events at `positions`, decoded, in position order."""
