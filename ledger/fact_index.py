@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
 from ledger.errors import InvalidFact
@@ -48,6 +48,11 @@ class FactIndex:
         self._events = SQL("{0}.{1}").format(schema, Identifier(recorder.events_table_name))
         self._table = SQL("{0}.{1}").format(schema, Identifier(NAME))
         self._tracking = SQL("{0}.{1}").format(schema, Identifier(f"{NAME}_tracking"))
+
+    @property
+    def table(self) -> Composed:
+        """The index's qualified table name, for a projection that joins its own tables to it."""
+        return self._table
 
     def create_tables(self) -> None:
         with self._datastore.transaction(commit=True) as curs:

@@ -120,16 +120,27 @@ def _contestable_rows(since: date | None, until: date | None
 
 def _contestable_candidates(ledger: PointsLedger, since: date | None, until: date | None
                             ) -> tuple[Candidates, Source]:
+    """The licences with a 48SI in the period (the fact index) — narrowed, when the read model can be read, to
+    those whose letter's day did not end invalidated (`BalanceReadModel.void_48si_candidates`), plus the licences
+    the read model has not caught up with."""
     index = current_index(ledger)
     if index is None:
         head = int(ledger.recorder.max_notification_id() or 0)
         return _every_licence(ledger), Source(None, None, head)
     position = index.position()
+    model, stale, source = read_model_of(ledger)
+    if model is None:
+        def letters(after: str, limit: int) -> list[str]:
+            return index.letters(LetterCode.L48SI.value, since, until, after=after, limit=limit)
+
+        return letters, Source("fact_index", position, position)
+    stale_numbers = sorted(_numbers_of(ledger, stale).values())
 
     def candidates(after: str, limit: int) -> list[str]:
-        return index.letters(LetterCode.L48SI.value, since, until, after=after, limit=limit)
+        page = model.void_48si_candidates(index, since, until, after=after, limit=limit)
+        return _merged(page, stale_numbers, after, limit)
 
-    return candidates, Source("fact_index", position, position)
+    return candidates, Source(f"{source.read_model} and fact_index", source.position, position, source.stale)
 
 
 # -- paging -----------------------------------------------------------------------------------------------------

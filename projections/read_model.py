@@ -34,8 +34,9 @@ from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from ledger.application import PointsLedger
 from ledger.events_table import is_postgres, streams_after
+from ledger.fact_index import FactIndex
 from ledger.facts import LicenceRecord
-from ledger.values import Mode
+from ledger.values import LetterCode, Mode, Status
 from projections.intervals import (
     BEFORE_LICENCE,
     COLUMNS,
@@ -246,6 +247,27 @@ class BalanceReadModel:
                 "AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND {2} <> 'not_obtained' "
                 'ORDER BY licence_number COLLATE "C" LIMIT %s'
             ).format(self._intervals, column, status), (after, day, day, limit)).fetchall()
+        return [row["licence_number"] for row in rows]
+
+    def void_48si_candidates(self, index: FactIndex, since: date | None, until: date | None, *, after: str = "",
+                             limit: int = 100) -> list[str]:
+        """At most `limit` licences after `after` (licence-number order) with a lettre 48SI notified in
+        [since, until] on a day that did not end with the legal licence invalidated at 0 — the only days on which
+        a 48SI can be void (rules A.6: a void letter changes nothing, an effective one invalidates that day, and
+        a repeated one finds the licence invalidated already). A licence the read model does not hold is kept.
+        One walk of the fact index's `by_letter_licence` index from `after`, one probe of the intervals per
+        letter: most 48SI letters are effective, and the contestable report folds only what this returns."""
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                'SELECT DISTINCT f.licence_number COLLATE "C" AS licence_number FROM {1} AS f WHERE '
+                'f.letter_code = %s AND f.licence_number COLLATE "C" > %s '
+                "AND f.notified_on >= coalesce(%s, '-infinity'::date) AND f.notified_on <= "
+                "coalesce(%s, 'infinity'::date) AND NOT EXISTS (SELECT 1 FROM (SELECT status, balance FROM {0} AS i "
+                "WHERE i.licence_number = f.licence_number AND i.valid_from <= f.notified_on "
+                "ORDER BY i.valid_from DESC LIMIT 1) AS ended WHERE ended.status = %s AND ended.balance = 0) "
+                "ORDER BY 1 LIMIT %s"
+            ).format(self._intervals, index.table),
+                (LetterCode.L48SI.value, after, since, until, Status.INVALIDATED.value, limit)).fetchall()
         return [row["licence_number"] for row in rows]
 
     def state_on(self, licence_number: str, day: date) -> Interval | None:

@@ -135,6 +135,32 @@ def test_contestable_pages_one_after_the_other_are_the_whole_report(national: Po
     assert last.rows == [] and last.next_after is None and last.source.read_model == "fact_index"
 
 
+@pytest.mark.parametrize("limit", [1, 3, 50])
+def test_contestable_pages_narrowed_by_the_read_model_are_the_whole_report_even_when_it_lags(
+    national: PointsLedger, limit: int
+) -> None:
+    model = BalanceReadModel(national)
+    model.create_tables()
+    model.catch_up()
+    # a void 48SI on a licence with points, recorded after the read model's position: the stale licence is folded
+    national.record("L000001", LetterNotified(fact_id="late-void-48si", recorded_at=datetime(2026, 1, 2, tzinfo=UTC),
+                                              recorded_by="test", evidence_ref="48SI-LATE", code=LetterCode.L48SI,
+                                              notified_on=date(2025, 6, 2)))
+    FactIndex(national, page_size=700).catch_up()
+    for since, until in ((None, None), (date(2020, 1, 1), date(2023, 12, 31))):
+        expected = list(audit_reports.contestable_invalidations(national, since=since, until=until))
+        rows, _ = _pages(lambda after, since=since, until=until: contestable_page(
+            national, since=since, until=until, after=after, limit=limit))
+        assert rows == expected and expected
+    every_void = audit_reports.contestable_invalidations(national)
+    assert "late-void-48si" in {row.fact_id for row in every_void}  # type: ignore[union-attr]
+    source = contestable_page(national, limit=limit).source
+    assert source.read_model == "balance_intervals and fact_index" and source.stale == 1
+    narrowed = model.void_48si_candidates(FactIndex(national), None, None, limit=1_000)
+    every_48si = FactIndex(national).letters(LetterCode.L48SI.value, limit=1_000)
+    assert len(narrowed) < len(every_48si)  # most 48SI letters are effective: their licences are not folded
+
+
 def test_report_pages_fold_every_licence_in_number_order_without_a_read_model(sqlite_url: str) -> None:
     ledger = PointsLedger(storage_env(sqlite_url))
     try:
