@@ -241,20 +241,33 @@ def check_fields(fact: Any) -> None:
     """Bound every declared field of `fact` (recording fields first, then its legal content).
 
     A fact whose every field is of its exact declared type and within its bounds — nearly every fact — is
-    recognised by one generated test (`_certainly_valid`); any other goes through the field-by-field checks,
-    which name the first field refused and why."""
-    cls = type(fact)
+    recognised by one generated test (`certainly_valid`); any other goes through the field-by-field checks
+    (`check_each_field`), which name the first field refused and why."""
+    if not certainly_valid(fact):
+        check_each_field(fact)
+
+
+def certainly_valid(fact: Any) -> bool:
+    """Whether every declared field of `fact` certainly passes `check_each_field` (False: it may not)."""
+    return _field_checks(type(fact))[0](fact)
+
+
+def check_each_field(fact: Any) -> None:
+    """Bound every declared field of `fact`, one after the other: raises `InvalidFact` for the first refused."""
+    _, values, checks = _field_checks(type(fact))
+    for check, value in zip(checks, values(fact), strict=True):
+        check(value)
+
+
+def _field_checks(cls: type[Any]) -> tuple[Callable[[Any], bool], Callable[[Any], tuple[Any, ...]],
+                                           tuple[Callable[[Any], None], ...]]:
     known = _FIELD_CHECKS.get(cls)
     if known is None:
         decls = (*recording_fields(cls), *content_fields(cls))
         names = [d.name for d in decls]
         getter = attrgetter(*names) if len(names) > 1 else lambda f: tuple(getattr(f, n) for n in names)
         known = _FIELD_CHECKS[cls] = (_certainly_valid(cls, decls), getter, tuple(_checker(d) for d in decls))
-    certain, values, checks = known
-    if certain(fact):
-        return
-    for check, value in zip(checks, values(fact), strict=True):
-        check(value)
+    return known
 
 
 # Per class: its generated test (every field certainly passes), one getter for all its checked fields (a tuple in
