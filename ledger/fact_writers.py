@@ -37,7 +37,7 @@ from ledger.events import EVENT_CLASSES
 from ledger.licence import Licence
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
 
-Writer = Callable[[Any], "bytes | None"]
+Writer = Callable[[Any], "tuple[str, bytes] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +63,15 @@ class StateWriters:
 
     def __init__(self, date_name: str, datetime_name: str) -> None:
         self._names = (date_name, datetime_name)
-        self._writers: dict[type[Any], tuple[str, Writer]] = {}
+        self._writers: dict[type[Any], Writer] = {}
 
     def __call__(self, fact: Any) -> tuple[str, bytes] | None:
         """The stored topic and state of `fact`'s event, its timestamp being the fact's `recorded_at`; None when
         only the generic way can tell (see the module docstring)."""
-        known = self._writers.get(type(fact))
-        if known is None:
-            event_class: Any = EVENT_CLASSES[kinds.BY_FACT[type(fact)].topic]
-            known = self._writers[type(fact)] = (event_shape(event_class).topic, _writer(type(fact), *self._names))
-        topic, writer = known
-        state = writer(fact)
-        return None if state is None else (topic, state)
+        writer = self._writers.get(type(fact))
+        if writer is None:
+            writer = self._writers[type(fact)] = _writer(type(fact), *self._names)
+        return writer(fact)
 
 
 def state_writers(transcoder: Transcoder) -> StateWriters | None:
@@ -91,12 +88,12 @@ def state_writers(transcoder: Transcoder) -> StateWriters | None:
 
 
 def _writer(fact_class: type[Any], date_name: str, datetime_name: str) -> Writer:
-    """The generated writer of `fact_class`'s state; when some stored key cannot be written from a declared
-    field, a writer that always answers None (the generic way then writes every such fact)."""
+    """The generated writer of `fact_class`'s stored topic and state; when some stored key cannot be written
+    from a declared field, a writer that always answers None (the generic way then writes every such fact)."""
     kind = kinds.BY_FACT[fact_class]
     event_class: Any = EVENT_CLASSES[kind.topic]
     shape = event_shape(event_class)
-    namespace: dict[str, Any] = {"dumps": orjson.dumps, "EncodeError": orjson.JSONEncodeError,
+    namespace: dict[str, Any] = {"TOPIC": shape.topic, "dumps": orjson.dumps, "EncodeError": orjson.JSONEncodeError,
                                  "date": date, "datetime": datetime, "ZONES": (None, UTC), "DATE": date_name,
                                  "DATETIME": datetime_name}
     lines = ["def write(fact):", "    at = fact.recorded_at",
@@ -118,7 +115,7 @@ def _writer(fact_class: type[Any], date_name: str, datetime_name: str) -> Writer
     items = [f"{name!r}: {values[name]}" for name in shape.names]
     if shape.class_version > 1:
         items.append(f"'class_version': {int(shape.class_version)}")
-    lines += ["    try:", f"        return dumps({{{', '.join(items)}}})", "    except EncodeError:",
+    lines += ["    try:", f"        return TOPIC, dumps({{{', '.join(items)}}})", "    except EncodeError:",
               "        return None"]
     writer: Writer = compile_function("write", lines, namespace)
     return writer
@@ -147,7 +144,8 @@ def _field(decl: Declared, namespace: dict[str, Any]) -> tuple[list[str], dict[s
         return guards, stored
     if decl.is_enum:
         namespace[f"E_{decl.name}"] = decl.base
-        value = f"None if {local} is None else {local}.value" if decl.optional else f"{local}.value"
+        # `_value_`: the member's value as the enum module stores it (`.value` is a descriptor call per read).
+        value = f"None if {local} is None else {local}._value_" if decl.optional else f"{local}._value_"
         return [read, *_guard(local, f"E_{decl.name}", decl.optional)], {decl.name: value}
     if decl.base is date:
         value = f'{{"_type_": DATE, "_data_": {local}}}'
