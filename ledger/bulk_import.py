@@ -175,7 +175,8 @@ class BulkImporter:
         """Each record's stored rows or refusal: built directly, or through the aggregate and the mapper when
         the mapper also compresses or encrypts (the direct path only transcodes)."""
         if self._direct():
-            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted])
+            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted],
+                                 [stream for stream, _, _ in wanted])
         return [self._through_mapper(record) for _, _, record in wanted]
 
     def _through_mapper(self, record: LicenceRecord) -> Built:

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from ledger.declaration import certainly_valid
 from ledger.errors import EvidenceConflict, InvalidFact, LedgerError
 from ledger.events import LicenceWasObtained
 from ledger.fact_writers import StateWriters, event_shape
@@ -42,29 +43,31 @@ class Rejected:
 Row = tuple[UUID, int, str, bytes]  # originator_id, originator_version, topic, state: a stored event
 
 
-def licence_rows(record: LicenceRecord, encode: Callable[[Any], bytes],
-                 writers: StateWriters | None = None) -> list[Row]:
+def licence_rows(record: LicenceRecord, encode: Callable[[Any], bytes], writers: StateWriters | None = None,
+                 stream: UUID | None = None) -> list[Row]:
     """The stored rows `licence_events(record)` would become through the mapper, built without the aggregate.
 
     The same decisions (`Licence.obtain`'s checks, then `already_recorded` for each fact in recording order
     against the facts kept before it, through one `RecordedFacts`) and the same fields (`licence_fields`,
     `event_of`); each event's timestamp is its fact's recording time. With `writers` (`ledger.fact_writers`,
-    matching `encode`'s bytes), each state is written straight from its fact when they can. Raises `LedgerError`
-    as `licence_events` does.
+    matching `encode`'s bytes), each state is written straight from its fact when they can. `stream`: the
+    licence's stream id when the caller has it already (`licence_id`). Raises `LedgerError` as `licence_events`
+    does.
     """
     licence = record.licence
     check_new_licence(licence)
-    stream = licence_id(licence.licence_number)
+    stream = licence_id(licence.licence_number) if stream is None else stream
     written = writers(licence) if writers is not None else None
     rows = [_row(stream, 1, LicenceWasObtained, {
         "timestamp": licence.recorded_at, "originator_topic": _LICENCE_TOPIC, **licence_fields(licence)}, encode)
         if written is None else (stream, 1, *written)]
     kept = RecordedFacts()
     for fact in sorted(record.facts, key=_order_key):
-        if kept.check(fact, licence) is not None:
+        exact = certainly_valid(fact)  # decided once, for the checks and for the writer
+        if kept.check(fact, licence, fields_checked=exact) is not None:
             continue
         kept.add(fact)
-        written = writers(fact) if writers is not None else None
+        written = writers(fact, exact) if writers is not None else None
         if written is None:
             event_class, values = event_of(fact)
             rows.append(_row(stream, len(rows) + 1, event_class, {"timestamp": fact.recorded_at, **values}, encode))
@@ -106,9 +109,9 @@ Encoding = tuple[Callable[[Any], bytes], StateWriters | None]  # the transcoder'
 _SHARED: tuple[Sequence[LicenceRecord], Encoding] | None = None  # what forked workers read
 
 
-def build(record: LicenceRecord, encoding: Encoding) -> Built:
+def build(record: LicenceRecord, encoding: Encoding, stream: UUID | None = None) -> Built:
     try:
-        return licence_rows(record, *encoding)
+        return licence_rows(record, *encoding, stream)
     except LedgerError as error:
         return rejection(record.licence.licence_number, error)
 
@@ -138,10 +141,11 @@ class RowBuilder:
             self._pool = multiprocessing.get_context("fork").Pool(workers)
             self._workers = workers
 
-    def build(self, indices: list[int], records: Sequence[LicenceRecord]) -> list[Built]:
-        """The rows (or the refusal) of each record, in order; `records[k]` is the record of `indices[k]`."""
+    def build(self, indices: list[int], records: Sequence[LicenceRecord], streams: Sequence[UUID]) -> list[Built]:
+        """The rows (or the refusal) of each record, in order; `records[k]` is the record of `indices[k]`, its
+        stream `streams[k]`."""
         if self._pool is None or len(indices) < 2:
-            return [build(record, self.encoding) for record in records]
+            return [build(record, self.encoding, stream) for record, stream in zip(records, streams, strict=True)]
         size = -(-len(indices) // self._workers)
         chunks = [indices[i:i + size] for i in range(0, len(indices), size)]
         built: list[Built] = []

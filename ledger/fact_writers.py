@@ -63,14 +63,18 @@ class StateWriters:
 
     def __init__(self, date_name: str, datetime_name: str) -> None:
         self._names = (date_name, datetime_name)
-        self._writers: dict[type[Any], Writer] = {}
+        self._writers: dict[tuple[type[Any], bool], Writer] = {}
 
-    def __call__(self, fact: Any) -> tuple[str, bytes] | None:
+    def __call__(self, fact: Any, checked: bool = False) -> tuple[str, bytes] | None:
         """The stored topic and state of `fact`'s event, its timestamp being the fact's `recorded_at`; None when
-        only the generic way can tell (see the module docstring)."""
-        writer = self._writers.get(type(fact))
+        only the generic way can tell (see the module docstring).
+
+        `checked`: the caller saw `declaration.certainly_valid(fact)` answer True, so every declared field is
+        of exactly its declared type and the writer does not test them again (only the recording time)."""
+        key = (type(fact), checked)
+        writer = self._writers.get(key)
         if writer is None:
-            writer = self._writers[type(fact)] = _writer(type(fact), *self._names)
+            writer = self._writers[key] = _writer(type(fact), *self._names, guarded=not checked)
         return writer(fact)
 
 
@@ -87,9 +91,10 @@ def state_writers(transcoder: Transcoder) -> StateWriters | None:
     return StateWriters(dates.name, datetimes.name)
 
 
-def _writer(fact_class: type[Any], date_name: str, datetime_name: str) -> Writer:
+def _writer(fact_class: type[Any], date_name: str, datetime_name: str, *, guarded: bool) -> Writer:
     """The generated writer of `fact_class`'s stored topic and state; when some stored key cannot be written
-    from a declared field, a writer that always answers None (the generic way then writes every such fact)."""
+    from a declared field, a writer that always answers None (the generic way then writes every such fact).
+    `guarded`: whether it tests each value's type first (see `StateWriters.__call__`)."""
     kind = kinds.BY_FACT[fact_class]
     event_class: Any = EVENT_CLASSES[kind.topic]
     shape = event_shape(event_class)
@@ -104,11 +109,11 @@ def _writer(fact_class: type[Any], date_name: str, datetime_name: str) -> Writer
         values["originator_topic"] = "AGGREGATE"
     recording = tuple(d for d in recording_fields(fact_class) if d.name in shape.names)
     for decl in (*recording, *content_fields(fact_class)):
-        written = _field(decl, namespace)
+        written = _field(decl, namespace, guarded)
         if written is None:
             return _never
-        guards, stored = written
-        lines += guards
+        reads, stored = written
+        lines += reads
         values.update(stored)
     if set(values) != set(shape.names):
         return _never
@@ -125,41 +130,43 @@ def _never(fact: Any) -> None:
     return None
 
 
-def _field(decl: Declared, namespace: dict[str, Any]) -> tuple[list[str], dict[str, str]] | None:
-    """The guard lines (return None unless the value has exactly its declared type) and the stored key(s) with
-    the expression writing each, for one declared field; None when the declaration has no direct writing."""
+def _field(decl: Declared, namespace: dict[str, Any], guarded: bool) -> tuple[list[str], dict[str, str]] | None:
+    """The lines reading one declared field (with `guarded`, each followed by its guard: return None unless the
+    value has exactly its declared type) and the stored key(s) with the expression writing each; None when the
+    declaration has no direct writing."""
     local = f"v_{identifier(decl.name)}"
     read = f"    {local} = fact.{identifier(decl.name)}"
+
+    def guard(name: str, type_name: str, optional: bool) -> list[str]:
+        if not guarded:
+            return []
+        test = f"type({name}) is not {type_name}"
+        if optional:
+            test = f"{name} is not None and {test}"
+        return [f"    if {test}:", "        return None"]
+
     if decl.nested:
         namespace[f"T_{decl.name}"] = decl.base
-        guards = [read, *_guard(local, f"T_{decl.name}", decl.optional)]
+        lines = [read, *guard(local, f"T_{decl.name}", decl.optional)]
         stored: dict[str, str] = {}
         for sub in decl.nested:
             if sub.nested or sub.is_enum or sub.base not in (str, int):
                 return None
             part = f"{local}_{identifier(sub.name)}"
-            guards += [f"    {part} = None if {local} is None else {local}.{identifier(sub.name)}",
-                       *_guard(part, sub.base.__name__, decl.optional or sub.optional)]
+            lines += [f"    {part} = None if {local} is None else {local}.{identifier(sub.name)}",
+                      *guard(part, sub.base.__name__, decl.optional or sub.optional)]
             stored[f"{decl.name}_{sub.name}"] = part
-        return guards, stored
+        return lines, stored
     if decl.is_enum:
         namespace[f"E_{decl.name}"] = decl.base
         # `_value_`: the member's value as the enum module stores it (`.value` is a descriptor call per read).
         value = f"None if {local} is None else {local}._value_" if decl.optional else f"{local}._value_"
-        return [read, *_guard(local, f"E_{decl.name}", decl.optional)], {decl.name: value}
+        return [read, *guard(local, f"E_{decl.name}", decl.optional)], {decl.name: value}
     if decl.base is date:
         value = f'{{"_type_": DATE, "_data_": {local}}}'
         if decl.optional:
             value = f"None if {local} is None else {value}"
-        return [read, *_guard(local, "date", decl.optional)], {decl.name: value}
+        return [read, *guard(local, "date", decl.optional)], {decl.name: value}
     if decl.base in (str, int):
-        return [read, *_guard(local, decl.base.__name__, decl.optional)], {decl.name: local}
+        return [read, *guard(local, decl.base.__name__, decl.optional)], {decl.name: local}
     return None
-
-
-def _guard(local: str, type_name: str, optional: bool) -> list[str]:
-    """Return None unless `local` is exactly of the type bound to `type_name` (or None, when optional)."""
-    test = f"type({local}) is not {type_name}"
-    if optional:
-        test = f"{local} is not None and {test}"
-    return [f"    if {test}:", "        return None"]

@@ -64,11 +64,13 @@ def test_each_fact_is_written_as_the_library_writes_its_event(record: LicenceRec
     assert len(events) == len(facts)
     for fact, event in zip(facts, events, strict=True):
         expected = LIBRARY.to_stored_event(event)
-        written = WRITERS(fact)
-        if fact.recorded_at.tzinfo not in (None, UTC):
-            assert written is None  # a zone the writers do not write: the generic way
-        else:
-            assert written == (expected.topic, expected.state), type(fact).__name__
+        assert certainly_valid(fact)
+        for checked in (False, True):  # testing each value's type, or trusting `certainly_valid`
+            written = WRITERS(fact, checked)
+            if fact.recorded_at.tzinfo not in (None, UTC):
+                assert written is None  # a zone the writers do not write: the generic way
+            else:
+                assert written == (expected.topic, expected.state), type(fact).__name__
 
 
 def test_every_kind_of_fact_has_a_writer_that_writes_it() -> None:
