@@ -38,6 +38,7 @@ from ledger.bulk_rows import Built, Rejected, Row, RowBuilder, licence_rows, rej
 from ledger.copy_payload import stream_payload
 from ledger.errors import LedgerError
 from ledger.events_table import copy_new_streams, existing_streams, is_postgres, uuid_ids
+from ledger.fact_writers import state_writers
 from ledger.facts import LicenceRecord
 from ledger.licence import Licence, licence_id
 
@@ -100,7 +101,8 @@ class BulkImporter:
         server) while this one checks and encodes the next; at most one batch waits, so memory stays bounded.
         """
         shared = records if isinstance(records, Sequence) and self._direct() else None
-        builder = RowBuilder(shared, self.ledger.mapper.transcoder.encode, self.workers)
+        transcoder = self.ledger.mapper.transcoder
+        builder = RowBuilder(shared, (transcoder.encode, state_writers(transcoder)), self.workers)
         report = ImportReport()
         iterator = enumerate(records)
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-import") if self._postgres else None
@@ -173,7 +175,8 @@ class BulkImporter:
         """Each record's stored rows or refusal: built directly, or through the aggregate and the mapper when
         the mapper also compresses or encrypts (the direct path only transcodes)."""
         if self._direct():
-            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted])
+            return builder.build([index for _, index, _ in wanted], [record for _, _, record in wanted],
+                                 [stream for stream, _, _ in wanted])
         return [self._through_mapper(record) for _, _, record in wanted]
 
     def _through_mapper(self, record: LicenceRecord) -> Built:

@@ -42,8 +42,9 @@ def new_stream_hashes(stream: bytes, events: Iterable[tuple[int, str, bytes]]) -
     version order from 1), chained from `GENESIS`."""
     hashes: list[bytes] = []
     previous = GENESIS
+    hash_of = _hash
     for version, topic, state in events:
-        previous = _hash(previous, stream, version, topic, state)
+        previous = hash_of(previous, stream, version, topic, state)
         hashes.append(previous)
     return hashes
 

@@ -40,11 +40,16 @@ def stream_payload(rows: Sequence[Row]) -> tuple[bytes, bytes]:
     order from 1) and of their chain rows."""
     key = rows[0][0].bytes
     parts: list[bytes] = []
+    events: list[tuple[int, str, bytes]] = []
+    event_header, length = _EVENT.pack, _LENGTH.pack
     for _, version, topic, state in rows:
         encoded = _topic(topic)
-        parts += (_EVENT.pack(4, 16, key, 8, version, len(encoded)), encoded, _LENGTH.pack(len(state)), state)
-    hashes = new_stream_hashes(key, [(version, topic, state) for _, version, topic, state in rows])
-    chain = b"".join([_CHAIN.pack(3, 16, key, 8, row[1], 32, digest) for row, digest in zip(rows, hashes, strict=True)])
+        parts += (event_header(4, 16, key, 8, version, len(encoded)), encoded, length(len(state)), state)
+        events.append((version, topic, state))
+    hashes = new_stream_hashes(key, events)
+    chain_row = _CHAIN.pack
+    chain = b"".join([chain_row(3, 16, key, 8, version, 32, digest)
+                      for (version, _, _), digest in zip(events, hashes, strict=True)])
     return b"".join(parts), chain
 
 

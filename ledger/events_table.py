@@ -255,14 +255,3 @@ def scan_streams(recorder: Any, low: UUID | None, high: UUID | None, max_id: int
                 stream.append(StoredEvent(originator, version, topic, bytes(state)))
         if stream:
             yield stream
-
-
-def streams_in_creation_order(recorder: Any, streams: Sequence[UUID]) -> list[UUID]:
-    """`streams` in the order their licences were created (PostgreSQL): one primary-key probe per stream for its
-    first event's position."""
-    with recorder.datastore.transaction(commit=False) as curs:
-        curs.execute(SQL("SELECT e.originator_id FROM unnest(%s::{1}[]) AS ids(id) CROSS JOIN LATERAL (SELECT "
-                         "originator_id, notification_id FROM {0} WHERE originator_id = ids.id AND "
-                         "originator_version = 1) AS e ORDER BY e.notification_id")
-                     .format(postgres_table(recorder), SQL(recorder.datastore.originator_id_type)), (list(streams),))
-        return [UUID(str(row["originator_id"])) for row in curs.fetchall()]

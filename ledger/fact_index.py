@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application import PointsLedger
 from ledger.errors import InvalidFact
@@ -49,6 +49,11 @@ class FactIndex:
         self._table = SQL("{0}.{1}").format(schema, Identifier(NAME))
         self._tracking = SQL("{0}.{1}").format(schema, Identifier(f"{NAME}_tracking"))
 
+    @property
+    def table(self) -> Composed:
+        """The index's qualified table name, for a projection that joins its own tables to it."""
+        return self._table
+
     def create_tables(self) -> None:
         with self._datastore.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._datastore.schema}.{NAME}",))
@@ -60,7 +65,9 @@ class FactIndex:
             for name, columns, where in (("by_recorder", "recorded_by, recorded_at, position", ""),
                                          ("by_type", "type, recorded_at, position", ""),
                                          ("by_time", "recorded_at, position", ""),
-                                         ("by_letter", "letter_code, notified_on", " WHERE letter_code IS NOT NULL")):
+                                         ("by_letter", "letter_code, notified_on", " WHERE letter_code IS NOT NULL"),
+                                         ("by_letter_licence", 'letter_code, licence_number COLLATE "C", notified_on',
+                                          " WHERE letter_code IS NOT NULL")):
                 curs.execute(SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} (" + columns + ")" + where).format(
                     Identifier(f"{NAME}_{name}"), self._table))
             curs.execute(SQL("CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL)")
@@ -153,15 +160,18 @@ class FactIndex:
                          .format(self._table, SQL(" AND ").join(where)), (*params, limit))
             return [int(r["position"]) for r in curs.fetchall()]
 
-    def letters(self, code: str, since: Any = None, until: Any = None) -> list[str]:
-        """The licences with a letter of `code` notified in [since, until], in creation order (the order of
-        `PointsLedger.licence_numbers`)."""
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT first.licence_number FROM (SELECT DISTINCT stream FROM {0} WHERE letter_code = %s "
-                             "AND notified_on >= coalesce(%s, '-infinity'::date) AND notified_on <= "
-                             "coalesce(%s, 'infinity'::date)) AS s JOIN {0} AS first ON first.stream = s.stream AND "
-                             "first.version = 1 ORDER BY first.position").format(self._table), (code, since, until))
-            return [r["licence_number"] for r in curs.fetchall()]
+    def letters(self, code: str, since: Any = None, until: Any = None, *, after: str = "",
+                limit: int = 100) -> list[str]:
+        """At most `limit` licences with a letter of `code` notified in [since, until] whose numbers come after
+        `after`, in licence-number order (byte order, as Python orders `str`): one walk of the `by_letter_licence`
+        index from `after`, so a page costs the same however large the ledger."""
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                'SELECT DISTINCT licence_number COLLATE "C" AS licence_number FROM {0} WHERE letter_code = %s '
+                'AND licence_number COLLATE "C" > %s AND notified_on >= coalesce(%s, \'-infinity\'::date) '
+                "AND notified_on <= coalesce(%s, 'infinity'::date) ORDER BY 1 LIMIT %s"
+            ).format(self._table), (code, after, since, until, limit)).fetchall()
+        return [r["licence_number"] for r in rows]
 
     def events_at(self, positions: list[int]) -> list[tuple[int, Any]]:
         """The events at `positions`, decoded, in position order."""

@@ -101,12 +101,12 @@ class RecordedFacts:
             raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
         return None
 
-    def check(self, fact: LegalFact, licence: LicenceObtained) -> str | None:
-        """`already_recorded` against these facts."""
+    def check(self, fact: LegalFact, licence: LicenceObtained, *, fields_checked: bool = False) -> str | None:
+        """`already_recorded` against these facts (`fields_checked`: as `validation.check_fact`'s)."""
         previous = self.previous(fact)
         if previous is not None:
             return previous
-        check_fact(fact, licence, self.facts, as_rectified=not self._rectified)
+        check_fact(fact, licence, self.facts, as_rectified=not self._rectified, fields_checked=fields_checked)
         return None
 
 

@@ -190,12 +190,14 @@ def check_rectification(rectification: FactRectified, licence: LicenceObtained,
 
 
 def check_fact(fact: LegalFact, licence: LicenceObtained, others: Iterable[LegalFact], *,
-               as_rectified: bool = False) -> None:
+               as_rectified: bool = False, fields_checked: bool = False) -> None:
     """Bound the fact's fields by their declaration, then the check of its kind. `others`: the licence's
     other facts (read with their rectifications applied; `as_rectified`: the caller knows there are none, so
-    `licence` and `others` are read as they are). A kind without its case here is a mypy error
-    (`assert_never`)."""
-    check_fields(fact)
+    `licence` and `others` are read as they are; `fields_checked`: the caller saw
+    `declaration.certainly_valid(fact)`, so the fields are not bounded again). A kind without its case here is a
+    mypy error (`assert_never`)."""
+    if not fields_checked:
+        check_fields(fact)
     if not as_rectified:
         known = LicenceRecord(licence, tuple(others)).rectified()
         licence, others = known.licence, known.facts

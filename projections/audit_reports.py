@@ -139,9 +139,10 @@ class ZeroBalance:
 
 def each_licence(ledger: PointsLedger, columns: tuple[str, ...], rows: Callable[[LicenceFile], Iterable[_Row]],
                  numbers: Iterable[str] | None = None) -> Iterator[_Row | LicenceError]:
-    """`rows` of every licence (or of `numbers`); a licence that cannot be read or folded is a `LicenceError`
-    row, and the report goes on with the next one."""
-    for number in ledger.licence_numbers() if numbers is None else numbers:
+    """`rows` of every licence in licence-number order (or of `numbers`, in their order); a licence that cannot
+    be read or folded is a `LicenceError` row, and the report goes on with the next one. Licence-number order is
+    the order of the paged reports (`projections.national_reports`), which read their candidates from indexes."""
+    for number in sorted(ledger.licence_numbers()) if numbers is None else numbers:
         try:
             yield from list(rows(LicenceFile(ledger.get_record(number))))
         except LicenceNotFound:  # pragma: no cover - a listed licence always has a stream

@@ -33,9 +33,10 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from ledger.application import PointsLedger
-from ledger.events_table import is_postgres, streams_after, streams_in_creation_order
+from ledger.events_table import is_postgres, streams_after
+from ledger.fact_index import FactIndex
 from ledger.facts import LicenceRecord
-from ledger.values import Mode
+from ledger.values import LetterCode, Mode, Status
 from projections.intervals import (
     BEFORE_LICENCE,
     COLUMNS,
@@ -59,6 +60,8 @@ __all__ = ["BEFORE_LICENCE", "COLUMNS", "Interval", "intervals_of", "intervals_o
 DEFAULT_NAME = "balance_intervals"
 PAGE_SIZE = 5_000  # notifications per catch-up transaction
 ANALYZE_AFTER = 10_000  # events projected by one catch-up after which the statistics are refreshed
+ZERO_INDEX = "_zero_by_licence"  # suffix of the partial indexes of the intervals at 0 (before 2026-12-03: "_zero",
+#                                 on valid_from alone; `create_tables` replaces those)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,9 @@ class BalanceReadModel:
             curs.execute(self._create_intervals(self._intervals, self.name))
             for statement in self._zero_indexes(self._intervals, self.name):
                 curs.execute(statement)
+            for column in ("balance", "adm_balance"):  # the indexes of before paging (valid_from alone)
+                curs.execute(SQL("DROP INDEX IF EXISTS {0}.{1}").format(self._schema,
+                                                                        Identifier(f"{self.name}_{column}_zero")))
             curs.execute(SQL("CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL)")
                          .format(self._tracking))
             curs.execute(SQL("INSERT INTO {0} (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING")
@@ -162,6 +168,10 @@ class BalanceReadModel:
         curs.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
                      "AND column_name = 'adm_balance'", (self._datastore.schema, self.name))
         if curs.fetchone() is None:
+            return False
+        curs.execute("SELECT to_regclass(%s) AS i", (f'"{self._datastore.schema}"."{self.name}_balance{ZERO_INDEX}"',))
+        row = curs.fetchone()
+        if row is None or row["i"] is None:
             return False
         curs.execute(SQL("SELECT 1 FROM {0} WHERE name = %s").format(self._tracking), (self.name,))
         return curs.fetchone() is not None
@@ -183,10 +193,13 @@ class BalanceReadModel:
 
     @staticmethod
     def _zero_indexes(table: Composed, name: str) -> list[Composed]:
-        """Partial indexes of the intervals at 0 points (legal, administrative): the zero-balance report reads
-        only those, however many licences have points."""
-        return [SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} (valid_from) WHERE {2} = 0").format(
-            Identifier(f"{name}_{column}_zero"), table, Identifier(column)) for column in ("balance", "adm_balance")]
+        """Partial indexes of the intervals at 0 points (legal, administrative), in licence-number order (byte
+        order, `COLLATE "C"`, Python's order of `str`): the zero-balance report reads only those, however many
+        licences have points, and a page of it walks the index from the previous page's last licence and stops
+        at the page's size (`at_zero_page`), however many licences are at 0."""
+        return [SQL('CREATE INDEX IF NOT EXISTS {0} ON {1} (licence_number COLLATE "C", valid_from) WHERE {2} = 0')
+                .format(Identifier(f"{name}_{column}{ZERO_INDEX}"), table, Identifier(column))
+                for column in ("balance", "adm_balance")]
 
     def drop_tables(self) -> None:
         with self._datastore.transaction(commit=True) as curs:
@@ -228,20 +241,40 @@ class BalanceReadModel:
             ).format(self._intervals, SELECT_COLUMNS), ([p[0] for p in pairs], [p[1] for p in pairs])).fetchall()
         return {(row["licence_number"], row["asked_on"]): interval_of_row(row) for row in rows}
 
-    def at_zero_on(self, day: date, mode: Mode) -> list[str]:
-        """The licences whose balance in `mode` is 0 at the end of `day` (obtained ones only), in licence order;
-        read through the partial index of the intervals at 0, not the whole table."""
+    def at_zero_page(self, day: date, mode: Mode, *, after: str = "", limit: int = 100) -> list[str]:
+        """At most `limit` licences at 0 in `mode` at the end of `day` whose numbers come after `after`, in
+        licence-number order: one walk of the partial index from `after`, stopped after `limit` matches, so a
+        page costs the same at 10 k licences as at 40 M (for a like share of intervals at 0 covering `day`)."""
         column = Identifier("balance" if mode is Mode.LEGAL else "adm_balance")
         status = Identifier("status" if mode is Mode.LEGAL else "adm_status")
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT DISTINCT licence_number FROM {0} WHERE {1} = 0 AND valid_from <= %s AND "
-                             "(valid_to IS NULL OR valid_to > %s) AND {2} <> 'not_obtained' ORDER BY licence_number")
-                         .format(self._intervals, column, status), (day, day))
-            return [row["licence_number"] for row in curs.fetchall()]
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                'SELECT licence_number FROM {0} WHERE {1} = 0 AND licence_number COLLATE "C" > %s '
+                "AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND {2} <> 'not_obtained' "
+                'ORDER BY licence_number COLLATE "C" LIMIT %s'
+            ).format(self._intervals, column, status), (after, day, day, limit)).fetchall()
+        return [row["licence_number"] for row in rows]
 
-    def in_creation_order(self, streams: Sequence[UUID]) -> list[UUID]:
-        """`streams` in the order their licences were created (the order of `PointsLedger.licence_numbers`)."""
-        return streams_in_creation_order(self.ledger.recorder, streams)
+    def void_48si_candidates(self, index: FactIndex, since: date | None, until: date | None, *, after: str = "",
+                             limit: int = 100) -> list[str]:
+        """At most `limit` licences after `after` (licence-number order) with a lettre 48SI notified in
+        [since, until] on a day that did not end with the legal licence invalidated at 0 — the only days on which
+        a 48SI can be void (rules A.6: a void letter changes nothing, an effective one invalidates that day, and
+        a repeated one finds the licence invalidated already). A licence the read model does not hold is kept.
+        One walk of the fact index's `by_letter_licence` index from `after`, one probe of the intervals per
+        letter: most 48SI letters are effective, and the contestable report folds only what this returns."""
+        with self._datastore.get_connection() as conn:
+            rows = conn.execute(SQL(
+                'SELECT DISTINCT f.licence_number COLLATE "C" AS licence_number FROM {1} AS f WHERE '
+                'f.letter_code = %s AND f.licence_number COLLATE "C" > %s '
+                "AND f.notified_on >= coalesce(%s, '-infinity'::date) AND f.notified_on <= "
+                "coalesce(%s, 'infinity'::date) AND NOT EXISTS (SELECT 1 FROM (SELECT status, balance FROM {0} AS i "
+                "WHERE i.licence_number = f.licence_number AND i.valid_from <= f.notified_on "
+                "ORDER BY i.valid_from DESC LIMIT 1) AS ended WHERE ended.status = %s AND ended.balance = 0) "
+                "ORDER BY 1 LIMIT %s"
+            ).format(self._intervals, index.table),
+                (LetterCode.L48SI.value, after, since, until, Status.INVALIDATED.value, limit)).fetchall()
+        return [row["licence_number"] for row in rows]
 
     def state_on(self, licence_number: str, day: date) -> Interval | None:
         """The interval covering `day` for the licence (None: the read model does not know the licence).
@@ -355,7 +388,8 @@ class BalanceReadModel:
                 self._intervals, Identifier(f"{building}_pkey"), Identifier(f"{self.name}_pkey")))
             for column in ("balance", "adm_balance"):
                 curs.execute(SQL("ALTER INDEX {0}.{1} RENAME TO {2}").format(
-                    self._schema, Identifier(f"{building}_{column}_zero"), Identifier(f"{self.name}_{column}_zero")))
+                    self._schema, Identifier(f"{building}_{column}{ZERO_INDEX}"),
+                    Identifier(f"{self.name}_{column}{ZERO_INDEX}")))
             curs.execute(SQL("UPDATE {0} SET position = %s WHERE name = %s").format(self._tracking),
                          (max_id, self.name))
         return Progress(max_id, events, licences, len(jobs), len(jobs))

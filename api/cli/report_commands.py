@@ -34,7 +34,13 @@ from ledger.events_table import is_postgres
 from ledger.fact_index import current_index
 from ledger.values import Mode
 from projections import audit_reports
-from projections.national_reports import contestable_report, zero_balance_report
+from projections.national_reports import (
+    MAX_PAGE,
+    contestable_page,
+    contestable_report,
+    zero_balance_page,
+    zero_balance_report,
+)
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractReader, InvalidExtract, open_extract
 from projections.reconciliation.partitioned import PartitionedReconciliation
@@ -266,6 +272,10 @@ def _check_readable(extract: Path, summary: dict[str, int], fail_on: FailOn | No
 
 FormatOption = Annotated[str | None, typer.Option("--format", help="table (default without --out), csv or json.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write to this file (.csv or .json).")]
+LimitOption = Annotated[int | None, typer.Option(
+    "--limit", min=1, max=MAX_PAGE, help=f"One page of at most this many licences (1–{MAX_PAGE}); the next page's "
+    "--after is printed on stderr.")]
+AfterOption = Annotated[str, typer.Option("--after", help="With --limit: continue after this licence number.")]
 
 
 def _emit(items: Iterable[ReportItem | BadRow], columns: tuple[str, ...], title: str, fmt_text: str | None,
@@ -334,34 +344,67 @@ def recorded_by(
 def zero_balance(
     on: Annotated[str, typer.Option("--on", help="The legal date YYYY-MM-DD.")],
     mode: Annotated[Mode, typer.Option(help="legal (default) or administrative.")] = Mode.LEGAL,
+    limit: LimitOption = None,
+    after: AfterOption = "",
     fmt: FormatOption = None,
     out: OutOption = None,
 ) -> None:
-    """Licences whose balance was 0 at the end of --on: valid awaiting a lettre 48SI, or invalidated."""
+    """Licences whose balance was 0 at the end of --on (valid awaiting a lettre 48SI, or invalidated), in
+    licence-number order; with --limit, one page of them."""
     day = _required_day(on, "--on")
+    _check_page(limit, after)
     with open_ledger(get_settings()) as ledger:
-        rows, source = zero_balance_report(ledger, day, mode)
+        if limit is None:
+            rows, source = zero_balance_report(ledger, day, mode)
+        else:
+            page = zero_balance_page(ledger, day, mode, after=after, limit=limit)
+            rows, source = iter(page.rows), page.source
         Console(stderr=True).print(source.describe(), highlight=False)
         _emit(rows, audit_reports.ZERO_BALANCE_COLUMNS,
               f"Licences at 0 points on {day.isoformat()} ({mode.value})", fmt, out,
               table_columns=("licence_number", "status", "zero_since", "forty_eight_si_on", "explanation"))
+        if limit is not None:
+            _next_page(page.next_after)
 
 
 @report_app.command("contestable-invalidations")
 def contestable_invalidations(
     first_day: Annotated[str | None, typer.Option("--from", help="First notification day YYYY-MM-DD.")] = None,
     last_day: Annotated[str | None, typer.Option("--to", help="Last notification day YYYY-MM-DD.")] = None,
+    limit: LimitOption = None,
+    after: AfterOption = "",
     fmt: FormatOption = None,
     out: OutOption = None,
 ) -> None:
-    """Lettres 48SI notified while the legal balance was positive (void: CE 29 sept. 2023 n° 461479)."""
+    """Lettres 48SI notified while the legal balance was positive (void: CE 29 sept. 2023 n° 461479), in
+    licence-number order; with --limit, one page of them."""
     since, until = _days(first_day, last_day)
+    _check_page(limit, after)
     with open_ledger(get_settings()) as ledger:
-        rows, source = contestable_report(ledger, since=since, until=until)
+        if limit is None:
+            rows, source = contestable_report(ledger, since=since, until=until)
+        else:
+            page = contestable_page(ledger, since=since, until=until, after=after, limit=limit)
+            rows, source = iter(page.rows), page.source
         Console(stderr=True).print(source.describe(), highlight=False)
         _emit(rows,
               audit_reports.CONTESTABLE_COLUMNS, "Contestable invalidations (void lettres 48SI)", fmt, out,
               table_columns=("licence_number", "notified_on", "fact_id", "legal_balance", "explanation"))
+        if limit is not None:
+            _next_page(page.next_after)
+
+
+def _check_page(limit: int | None, after: str) -> None:
+    """--after means something only with --limit; both are checked before the store is opened."""
+    if limit is None and after:
+        fail("--after: give --limit too (--after continues a page of --limit licences)", BAD_INPUT)
+    if len(after) > 64:
+        fail("--after: a licence number has at most 64 characters", BAD_INPUT)
+
+
+def _next_page(next_after: str | None) -> None:
+    Console(stderr=True).print("last page" if next_after is None else f"next page: --after {next_after}",
+                               highlight=False)
 
 
 @report_app.command("overdue-stages")

@@ -136,6 +136,19 @@ def test_a_semicolon_separated_excel_extract_is_reconciled(page: Page, demo: Dem
     assert content.startswith("\ufeffline;licence_number;")
 
 
+def test_the_zero_balance_page_lists_the_invalidated_licence_and_opens_it(page: Page, demo: Demo) -> None:
+    sign_in(page, demo.prefecture)
+    page.get_by_role("link", name="Soldes nuls").click()
+    page.get_by_label("Au", exact=True).fill("2023-03-01")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url("**on=2023-03-01**")
+    rows = page.locator("#soldes-nuls tbody tr")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#source")).to_contain_text("source:")
+    rows.get_by_role("link", name=INVALIDATED).click()
+    expect(page.locator("h1")).to_contain_text(INVALIDATED)
+
+
 def test_a_driver_token_opens_its_licence_and_no_other(page: Page, demo: Demo) -> None:
     sign_in(page, demo.driver)
     expect(page.locator("h1")).to_contain_text(STANDARD)

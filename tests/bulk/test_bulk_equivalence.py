@@ -19,13 +19,16 @@ from ledger.bulk_import import BulkImporter, licence_events
 from ledger.bulk_rows import licence_rows
 from ledger.checkpoints import Head, heads_at, root_of
 from ledger.errors import LedgerError
+from ledger.fact_writers import state_writers
 from ledger.facts import LicenceRecord
+from ledger.licence import licence_id
 from ledger.storage import storage_env
 from ledger.transfer import export_events
 from ledger.verify import verify
 from projections.balance import balance_as_of
 from tests.conftest import StoreFactory
 from tests.ledger.builders import a_licence, a_speeding, a_stage, an_offence
+from tests.ledger.unusual_records import unusual_records
 
 DAYS = (date(2005, 1, 1), date(2015, 6, 30), date(2021, 3, 1), date(2024, 12, 31))
 
@@ -52,11 +55,14 @@ def ledger_of(new_store_url: StoreFactory) -> Iterator[Any]:
         ledger.close()
 
 
-def test_the_direct_rows_are_the_mappers_rows_byte_for_byte(records: list[LicenceRecord]) -> None:
+@pytest.mark.parametrize("written", ["by each kind's writer", "the generic way"])
+def test_the_direct_rows_are_the_mappers_rows_byte_for_byte(records: list[LicenceRecord], written: str) -> None:
     ledger = PointsLedger({"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    for record in records:
+    transcoder = ledger.mapper.transcoder
+    writers = state_writers(transcoder) if written == "by each kind's writer" else None
+    for record in [*records, *unusual_records()]:
         expected = [ledger.mapper.to_stored_event(e) for e in licence_events(record)]
-        rows = licence_rows(record, ledger.mapper.transcoder.encode)
+        rows = licence_rows(record, transcoder.encode, writers)
         assert rows == [(e.originator_id, e.originator_version, e.topic, e.state) for e in expected]
 
 
@@ -114,3 +120,23 @@ def test_a_bulk_import_folds_and_exports_exactly_like_the_facts_recorded_one_by_
 def _heads(ledger: PointsLedger) -> list[Head]:
     with ledger.recorder.datastore.transaction(commit=False) as curs:
         return heads_at(curs, ledger.recorder, 2**62)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_unusual_values_are_stored_with_the_same_bytes_in_bulk_as_one_by_one(
+    kind: str, ledger_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = unusual_records()
+    bulk, normal = ledger_of(kind), ledger_of(kind)
+    report = BulkImporter(bulk, batch_size=2).run(records)
+    assert report.licences_written == len(records) and not report.rejected
+    _one_by_one(normal, records, monkeypatch)
+
+    for record in records:
+        stream = licence_id(record.licence.licence_number)
+        stored = [[(e.originator_version, e.topic, e.state) for e in ledger.recorder.select_events(stream)]
+                  for ledger in (bulk, normal)]
+        assert len(stored[0]) == 1 + len(record.facts)
+        assert stored[0] == stored[1]
+    assert verify(bulk.recorder).ok
+    assert _heads(bulk) == _heads(normal)

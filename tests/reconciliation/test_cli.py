@@ -152,6 +152,26 @@ def test_report_tables_are_printed_on_the_terminal(store: str, tmp_path: Path) -
     assert "Contestable invalidations" in done.stdout and "l-c" in done.stdout
 
 
+def test_a_report_page_prints_its_rows_and_the_after_of_the_next_page(store: str, tmp_path: Path) -> None:
+    first = points_ledger(store, "report", "zero-balance", "--on", "2023-04-15", "--limit", "1", "--format", "csv",
+                          cwd=tmp_path)
+    last = points_ledger(store, "report", "zero-balance", "--on", "2023-04-15", "--limit", "1", "--after", "C1",
+                         "--format", "csv", cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert [r["licence_number"] for r in csv.DictReader(first.stdout.splitlines())] == ["C1"]
+    assert "next page: --after C1" in first.stderr
+    assert [r["licence_number"] for r in csv.DictReader(last.stdout.splitlines())] == ["N1"]
+    assert "last page" in last.stderr
+
+
+def test_after_without_limit_is_refused_before_the_store_is_opened(store: str, tmp_path: Path) -> None:
+    done = points_ledger(store, "report", "contestable-invalidations", "--after", "C1", cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "--after: give --limit too" in done.stderr
+
+
 def test_a_report_date_that_is_not_a_date_is_refused(store: str, tmp_path: Path) -> None:
     done = points_ledger(store, "report", "zero-balance", "--on", "15/04/2023", cwd=tmp_path)
 

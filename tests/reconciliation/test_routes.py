@@ -152,6 +152,27 @@ def test_the_audit_reports_are_get_routes_for_prefecture_and_auditor(service: Se
     assert rest.json()["next_after"] is None and len(rest.json()["rows"]) == 11 - 2
 
 
+def test_the_licence_reports_answer_one_page_at_a_time_with_the_next_after_to_pass_back(service: Service) -> None:
+    first = service.client.get("/reports/zero-balance?on=2023-04-15&limit=1", headers=service.auth("auditor"))
+    assert first.status_code == 200, first.text
+    assert [r["licence_number"] for r in first.json()["rows"]] == ["C1"]
+    assert first.json()["next_after"] == "C1" == first.headers["x-next-after"]
+    assert first.json()["source"]["head"] > 0 and first.headers["x-report-source"].startswith("source:")
+    second = service.client.get("/reports/zero-balance?on=2023-04-15&limit=1&after=C1&format=csv",
+                                headers=service.auth("auditor"))
+    assert [r["licence_number"] for r in csv.DictReader(second.text.splitlines())] == ["N1"]
+    contestable = service.client.get("/reports/contestable-invalidations?limit=10", headers=service.auth("auditor"))
+    assert [r["fact_id"] for r in contestable.json()["rows"]] == ["l-c"] and contestable.json()["next_after"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", f"limit=5&after={'9' * 65}"])
+def test_a_report_page_out_of_bounds_is_a_422_naming_the_parameter(service: Service, query: str) -> None:
+    response = service.client.get(f"/reports/zero-balance?on=2023-04-15&{query}", headers=service.auth("auditor"))
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == query.split("=")[-2].split("&")[-1]
+
+
 def test_overdue_stages_come_from_an_uploaded_extract(service: Service) -> None:
     response = service.upload("/reports/overdue-stages", "auditor")
 

@@ -263,3 +263,47 @@ def test_consulting_a_licence_page_or_its_statement_is_in_the_access_log(site: S
     assert [(r["licence_number"], r["route"]) for r in rows if r["route"].startswith("/ui/")] == [
         (INVALIDATED, "/ui/licences/{number}"), (INVALIDATED, "/ui/licences/{number}/releve.pdf"),
         (None, "/ui/reconciliation"), (None, "/ui/reconciliation")]  # the upload form, then the upload
+
+
+def test_the_zero_balance_page_lists_the_licences_at_zero_on_the_day_with_its_source(site: Site) -> None:
+    client = site.signed_in("prefecture")
+    html = client.get("/ui/soldes-nuls?on=2023-03-01&mode=legal").text
+    assert f'href="/ui/licences/{INVALIDATED}"' in html and STANDARD not in html
+    assert "source: fold of the event log" in html  # SQLite: the page says it folded
+    assert 'rel="next"' not in html  # one licence at 0: one page
+    after = client.get(f"/ui/soldes-nuls?on=2023-03-01&after={INVALIDATED}").text
+    assert "Aucun permis à 0 point ce jour-là après le permis" in after and "Première page" in after
+    assert "<table" not in client.get("/ui/soldes-nuls").text  # no day chosen yet: the form alone
+
+
+def test_the_zero_balance_page_follows_next_after_one_licence_at_a_time(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.http.ui.national_pages.PAGE_LICENCES", 1)
+    client = site.signed_in("auditor")
+    first = client.get("/ui/soldes-nuls?on=2023-03-01&mode=administrative").text
+    assert f'href="/ui/licences/{INVALIDATED}"' in first
+    following = re.search(r'href="(/ui/soldes-nuls\?[^"]*after=[^"]*)" rel="next"', first)
+    assert following, "no next page: other licences follow the first in number order"
+    assert f"after={INVALIDATED}" in following.group(1) and "mode=administrative" in following.group(1)
+    assert "Aucun permis" in client.get(following.group(1).replace("&amp;", "&")).text  # none of them is at 0
+
+
+def test_the_contestable_invalidations_page_answers_for_a_period_and_refuses_a_reversed_one(site: Site) -> None:
+    client = site.signed_in("auditor")
+    html = client.get("/ui/invalidations-contestables?from=2015-01-01&to=2025-06-01").text
+    assert "Aucune lettre 48SI sans effet" in html and "source: fold of the event log" in html
+    reversed_period = client.get("/ui/invalidations-contestables?from=2025-01-01&to=2024-01-01")
+    assert reversed_period.status_code == 422 and "postérieure" in reversed_period.text
+
+
+@pytest.mark.parametrize("path", ["/ui/soldes-nuls?on=2023-02-30", "/ui/invalidations-contestables?to=hier"])
+def test_a_national_report_page_with_a_bad_date_says_which_field(site: Site, path: str) -> None:
+    response = site.signed_in("prefecture").get(path)
+    assert response.status_code == 422 and "pas une date AAAA-MM-JJ" in response.text
+
+
+@pytest.mark.parametrize("who", ["organiser", "driver"])
+def test_the_national_report_pages_are_for_prefecture_and_auditor_only(site: Site, who: str) -> None:
+    response = site.signed_in(who).get("/ui/soldes-nuls?on=2023-03-01")
+    assert response.status_code == 403

@@ -4,6 +4,8 @@
   (pass `next_after` back as `after` until it is null);
 - `GET /reports/zero-balance?on=…&mode=…`: licences whose balance was 0 on a date;
 - `GET /reports/contestable-invalidations?from=…&to=…`: lettres 48SI notified on a positive legal balance;
+  both in licence-number order, whole, or one page with `limit=N` (then `after=` the page's `next_after`): a page
+  reads its candidates from an index and costs the same however large the ledger;
 - `POST /reports/overdue-stages`: stages whose credit an uploaded préfecture extract still lacks past the
   15-day + 1-month deadline (a POST, because the extract is uploaded).
 
@@ -40,7 +42,14 @@ from api.http.schemas import EARLIEST_DATE, LATEST_DATE, MAX_POSITION, DayText, 
 from api.report_output import ReportFormat, ReportItem, SpooledReport, negotiate, neutral_row
 from ledger.values import Mode
 from projections import audit_reports
-from projections.national_reports import contestable_report, zero_balance_report
+from projections.national_reports import (
+    MAX_PAGE,
+    ReportPage,
+    contestable_page,
+    contestable_report,
+    zero_balance_page,
+    zero_balance_report,
+)
 from projections.reconciliation.extract import BadRow
 from projections.sources import Source, reconciliation_of
 
@@ -56,11 +65,42 @@ class RowsReport(BaseModel):
     errors: list[dict[str, Any]] = []
 
 
+class LicencePage(BaseModel):
+    """One page of a report by licence (`limit` given): `next_after` is the `after` of the next page (null: done);
+    `source` says what was read (read model, fact index or fold) and at which position."""
+
+    rows: list[dict[str, Any]]
+    next_after: str | None
+    source: dict[str, Any]
+
+
+PageLimit = Annotated[int | None, Query(ge=1, le=MAX_PAGE, description=(
+    f"Page size (1–{MAX_PAGE}): answer one page of licences, in licence-number order. Absent: the whole report."))]
+PageAfter = Annotated[str, Query(max_length=64, description=(
+    "With `limit`: the `next_after` of the previous page (a licence number; empty for the first page)."))]
+
+
 class RecordedByPage(BaseModel):
     """One page of the facts a recorder entered; `next_after` is the `after` of the next page (null: done)."""
 
     rows: list[dict[str, Any]]
     next_after: int | None
+
+
+def _page(page: ReportPage[Any], columns: tuple[str, ...], fmt: ReportFormat) -> Response:
+    """One page of a licence-by-licence report: its rows, the `after` of the next page (JSON `next_after`, header
+    `X-Next-After`, empty when it was the last) and its source (JSON `source`, header `X-Report-Source`)."""
+    headers = {"X-Next-After": page.next_after or "", "X-Report-Source": page.source.describe(),
+               "X-Report-Rows": str(len(page.rows))}
+    if fmt is ReportFormat.CSV:
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(neutral_row(row.as_csv()) for row in page.rows)
+        return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
+    body = json.dumps({"rows": [row.as_json() for row in page.rows], "next_after": page.next_after,
+                       "source": page.source.as_json()}, ensure_ascii=False)
+    return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)
 
 
 def _spooled(items: Iterable[ReportItem | BadRow], columns: tuple[str, ...], fmt: ReportFormat, name: str, *,
@@ -115,13 +155,19 @@ def zero_balance(
     ledger: LedgerDep,
     on: Day,
     mode: Annotated[Mode, Query(description="legal (default) or administrative (docs/law.md A.1).")] = Mode.LEGAL,
+    limit: PageLimit = None,
+    after: PageAfter = "",
     report_format: FormatQuery = None,
     accept: AcceptHeader = None,
-) -> StreamingResponse:
-    """Valid licences at 0 awaiting a lettre 48SI and invalidated ones, with since when and why."""
+) -> Response:
+    """Valid licences at 0 awaiting a lettre 48SI and invalidated ones, with since when and why, in licence-number
+    order. With `limit`, one page (pass `next_after` back as `after`); without, the whole report."""
+    fmt = negotiate(report_format, accept)
+    if limit is not None:
+        page = zero_balance_page(ledger, on, mode, after=after, limit=limit)
+        return _page(page, audit_reports.ZERO_BALANCE_COLUMNS, fmt)
     rows, source = zero_balance_report(ledger, on, mode)
-    return _spooled(rows, audit_reports.ZERO_BALANCE_COLUMNS, negotiate(report_format, accept),
-                    f"zero-balance-{on.isoformat()}", source=source)
+    return _spooled(rows, audit_reports.ZERO_BALANCE_COLUMNS, fmt, f"zero-balance-{on.isoformat()}", source=source)
 
 
 @router.get("/contestable-invalidations", summary="Lettres 48SI notified on a positive legal balance",
@@ -133,13 +179,19 @@ def contestable_invalidations(
                                         description="First notification day.")] = None,
     until: Annotated[DayText | None, Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE,
                                         description="Last notification day.")] = None,
+    limit: PageLimit = None,
+    after: PageAfter = "",
     report_format: FormatQuery = None,
     accept: AcceptHeader = None,
-) -> StreamingResponse:
-    """Void lettres 48SI (CE 29 sept. 2023 n° 461479): what made the balance positive before notification."""
+) -> Response:
+    """Void lettres 48SI (CE 29 sept. 2023 n° 461479): what made the balance positive before notification, in
+    licence-number order. With `limit`, one page (pass `next_after` back as `after`); without, the whole report."""
+    fmt = negotiate(report_format, accept)
+    if limit is not None:
+        page = contestable_page(ledger, since=since, until=until, after=after, limit=limit)
+        return _page(page, audit_reports.CONTESTABLE_COLUMNS, fmt)
     rows, source = contestable_report(ledger, since=since, until=until)
-    return _spooled(rows, audit_reports.CONTESTABLE_COLUMNS, negotiate(report_format, accept),
-                    "contestable-invalidations", source=source)
+    return _spooled(rows, audit_reports.CONTESTABLE_COLUMNS, fmt, "contestable-invalidations", source=source)
 
 
 @router.post("/overdue-stages", summary="Stages a préfecture extract still lacks past the deadline",
