@@ -92,7 +92,6 @@ def test_a_fact_recorded_by_another_process_moves_a_warm_balance(
     script = textwrap.dedent(f"""
         from ledger.application import PointsLedger
         from ledger.storage import storage_env
-from ledger.values import Mode
         from tests.builders import an_offence
         ledger = PointsLedger(storage_env({any_store_url!r}))
         ledger.record({NUMBER!r}, an_offence("2024-03-02", "2024-03-20", 6, fact_id="other-process"))
