@@ -71,8 +71,8 @@ class PlainTextRenderer:
         return " ".join(part for part in parts if part).rstrip(" ")
 
     def _repr(self, value: Any) -> str:
-        if isinstance(value, str):
-            return repr(value) if not self._QUOTED.isdisjoint(value) else value
+        if isinstance(value, str):  # a str enum too: written as its text, as the ConsoleRenderer's `value + ""`
+            return repr(value) if not self._QUOTED.isdisjoint(value) else str.__str__(value)
         return repr(value)
 
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from enum import Enum, StrEnum
 from typing import Any
 
 import pytest
 import structlog
 
 from api.logs import PlainTextRenderer
+
+
+class Mixed(str, Enum):  # noqa: UP042 (the mixed-in kind is the case under test)
+    A = "a-value"
+    SPACED = "a value"
+
+
+class Strict(StrEnum):
+    B = "b-value"
+
 
 CASES: list[dict[str, Any]] = [
     {"timestamp": "2026-12-03T12:00:00.123456Z", "level": "info", "event": "fact recorded", "kind": "offence",
@@ -18,6 +29,7 @@ CASES: list[dict[str, Any]] = [
     {"level": "critical", "event": "x", "quote": 'say "hi"', "apostrophe": "l'avis", "eq": "a=b", "tab": "a\tb",
      "newline": "a\nb", "cr": "a\rb", "empty": "", "unicode": "é ü 中", "list": [1, "a b"], "dict": {"k": 1}},
     {"event": "", "level": "debug", "b": 2, "a": 1},
+    {"event": "enums", "mixed": Mixed.A, "spaced": Mixed.SPACED, "strict": Strict.B},
     {"timestamp": "", "event": "only an event"},
     {"level": "exception", "event": "no timestamp"},
     {"event": "a logger name", "logger": "points_ledger", "x": 1},
