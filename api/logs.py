@@ -25,8 +25,7 @@ T = TypeVar("T")
 
 def configure_logging(log_format: LogFormat = "text", level: str = "info") -> None:
     """Set the renderer and level of every `points_ledger` line of this process (idempotent)."""
-    renderer: Any = (structlog.processors.JSONRenderer() if log_format == "json"
-                     else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0))
+    renderer: Any = structlog.processors.JSONRenderer() if log_format == "json" else PlainTextRenderer()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -38,6 +37,43 @@ def configure_logging(log_format: LogFormat = "text", level: str = "info") -> No
         logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
+
+
+class PlainTextRenderer:
+    """The line structlog's `ConsoleRenderer(colors=False, pad_event_to=0)` writes, built in one pass.
+
+    That renderer formats each column through its own `StringIO`: ≈ 0.2 ms a line on the loaded test machine,
+    a fifth of a `POST /facts:batch` of 1,000 facts, which writes a line per fact. This one joins the same
+    pieces — timestamp, `[level]` padded to the longest level name, the event, then `key=value` sorted by key,
+    a string value quoted (`repr`) only when it holds a space, tab, `=`, quote or line break, any other value
+    `repr` — and hands a line with a stack, an exception or a logger name to the `ConsoleRenderer` itself.
+    tests/api/test_log_lines.py checks that both write the same text.
+    """
+
+    _DELEGATED = frozenset({"stack", "exception", "exc_info", "logger", "logger_name"})
+    _QUOTED = frozenset(" \t=\r\n\"'")
+
+    def __init__(self) -> None:
+        self._console = structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0)
+        self._level_width = max(len(level) for level in structlog.dev.ConsoleRenderer.get_default_level_styles())
+
+    def __call__(self, logger: Any, name: str, event_dict: dict[str, Any]) -> str:
+        if not self._DELEGATED.isdisjoint(event_dict):
+            return str(self._console(logger, name, event_dict))
+        parts: list[str] = []
+        if "timestamp" in event_dict:
+            parts.append(str(event_dict.pop("timestamp")))
+        if "level" in event_dict:
+            parts.append("[" + str(event_dict.pop("level")).ljust(self._level_width) + "]")
+        if "event" in event_dict:
+            parts.append(str(event_dict.pop("event")))
+        parts += [f"{key}={self._repr(event_dict[key])}" for key in sorted(event_dict)]
+        return " ".join(part for part in parts if part).rstrip(" ")
+
+    def _repr(self, value: Any) -> str:
+        if isinstance(value, str):  # a str enum too: written as its text, as the ConsoleRenderer's `value + ""`
+            return repr(value) if not self._QUOTED.isdisjoint(value) else str.__str__(value)
+        return repr(value)
 
 
 class _StderrLogger:

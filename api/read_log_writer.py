@@ -33,6 +33,11 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.set_exception(error)
 
 
+def _settle_all(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        _settle(future, error)
+
+
 class ReadLogWriter:
     """The writer thread of one process's read log (started and closed by the service's lifespan)."""
 
@@ -79,9 +84,14 @@ class ReadLogWriter:
                 self._log.record_many([pending[0] for pending in batch], durable=self._durable)
             except Exception as failure:  # every request of the batch gets it (read_audit answers 503)
                 error = failure
+            # One wake-up per event loop, not per request: each `call_soon_threadsafe` writes to the loop's
+            # self-pipe (a system call, and the loop's thread woken to read it); the service has one loop.
+            waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
             for _, loop, future in batch:
-                with contextlib.suppress(RuntimeError):  # that loop is closed: its request is gone
-                    loop.call_soon_threadsafe(_settle, future, error)
+                waiting.setdefault(loop, []).append(future)
+            for loop, futures in waiting.items():
+                with contextlib.suppress(RuntimeError):  # that loop is closed: its requests are gone
+                    loop.call_soon_threadsafe(_settle_all, futures, error)
 
     def close(self) -> None:
         """Write the rows already queued, then stop the thread."""

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Where `serve` publishes /metrics (Prometheus): its own listener, loopback by default; port 0 turns it off.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Licences whose decoded record and folded timeline a process keeps (each ≈ 10 KB; checked against the
+    # stream's version at every read, so never stale: docs/decisions/0057). Above the licences read in turn.
+    record_cache_size: int = Field(default=8192, ge=0, le=1 << 20)
     # The read log's batches commit with synchronous_commit on (True) or off (False): docs/decisions/0057.
     read_log_durable: bool = False
     # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's

@@ -87,6 +87,14 @@ class Recorded:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CurrentRecord:
+    """A licence's record (everything recorded, rectifications not applied) and its stream's last version."""
+
+    version: int
+    record: LicenceRecord
+
+
 class PointsLedger(Application[UUID]):
     """The ledger of licences. Construct it with an explicit env (see `ledger.storage.storage_env`)."""
 
@@ -285,27 +293,34 @@ class PointsLedger(Application[UUID]):
         return events
 
     def get_record(self, licence_number: str, known_at: datetime | None = None) -> LicenceRecord:
-        """The licence's facts as plain values, as recorded; `known_at` cuts by recording time.
+        """The licence's facts as plain values, as recorded; `known_at` cuts by recording time."""
+        return self.current_record(licence_number).record.recorded_until(known_at)  # rectifications: projections'
+
+    def current_record(self, licence_number: str) -> CurrentRecord:
+        """The licence's whole record and the stream version it was read at (a cache of anything derived from the
+        record, such as the service's folded timelines, is valid exactly while that version is the last one).
 
         A stream only grows and a (licence, version) pair always names the same events, so the decoded record
         is kept per licence and reused while the stream's last version is unchanged: one indexed one-row read
         instead of reading and decoding the whole stream. A licence not in the cache is read whole at once
-        (one query, not the version check and then the stream).
+        (one query, not the version check and then the stream). Either way the store is asked, so a fact written
+        by another process is always seen.
         """
         stream = licence_id(licence_number)
-        record = None
         if self._records.holds(stream):  # one query either way: the version check, or the whole stream
             last = self.recorder.select_events(stream, desc=True, limit=1)
             if not last:
                 raise LicenceNotFound(licence_number)
-            record = self._records.get(stream, last[0].originator_version)
-        if record is None:
-            events = list(self.events.get(stream))
-            if not events:
-                raise LicenceNotFound(licence_number)
-            record = record_from_events(events)
-            self._records.put(stream, events[-1].originator_version, record)
-        return record.recorded_until(known_at)  # as recorded: projections apply the rectifications known then
+            version = last[0].originator_version
+            record = self._records.get(stream, version)
+            if record is not None:
+                return CurrentRecord(version, record)
+        events = list(self.events.get(stream))
+        if not events:
+            raise LicenceNotFound(licence_number)
+        current = CurrentRecord(events[-1].originator_version, record_from_events(events))
+        self._records.put(stream, current.version, current.record)
+        return current
 
     def get_records(self, licence_numbers: Iterable[str]) -> dict[str, LicenceRecord]:
         """Several licences' records (everything known now) read in one query, for callers that walk many

@@ -208,12 +208,20 @@ def one_transaction(recorder: Any) -> Iterator[Transaction]:
         yield Transaction(recorder, curs)
 
 
-def streams_after(recorder: Any, position: int, limit: int) -> set[UUID] | None:
-    """The streams with an event after `position` in the application sequence, or None when there are more
-    than `limit` of them."""
+def streams_after(recorder: Any, position: int, limit: int, head: int | None = None) -> set[UUID] | None:
+    """The streams with an event after `position` (up to `head`, the sequence's last id, when known) in the
+    application sequence, or None when there are more than `limit` of them.
+
+    Bounded on both sides: with `> position` alone, a table never analysed since a bulk import is estimated a
+    third of its rows past any position and scanned whole (173 ms at 800 k events, on every report); a range is
+    estimated small and read through the notification index (1 ms). Nothing after `head`: no query at all.
+    """
+    if head is not None and position >= head:
+        return set()
     with recorder.datastore.transaction(commit=False) as curs:
-        curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s LIMIT %s")
-                     .format(postgres_table(recorder)), (position, limit + 1))
+        curs.execute(SQL("SELECT DISTINCT originator_id FROM {0} WHERE notification_id > %s AND notification_id <= "
+                         "coalesce(%s, (SELECT max(notification_id) FROM {0})) LIMIT %s")
+                     .format(postgres_table(recorder)), (position, head, limit + 1))
         rows = curs.fetchall()
     if len(rows) > limit:
         return None

@@ -8,6 +8,7 @@ so the stream stays exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from ledger import kinds
 from ledger.declaration import stored_state
 from ledger.errors import EvidenceConflict, InvalidFact
-from ledger.events import EVENT_CLASSES, LicenceFactRecorded, LicenceWasObtained
+from ledger.events import EVENT_CLASSES, FactWasRectified, LicenceFactRecorded, LicenceWasObtained
 from ledger.facts import FactRectified, LegalFact, LicenceObtained, LicenceRecord
 from ledger.validation import check_fact, check_licence, check_text
 
@@ -60,9 +61,25 @@ def already_recorded(fact: LegalFact, licence: LicenceObtained, existing: list[L
     evidence with the same content (nothing to write), or None (write it).
 
     The same evidence reference with different content is an `EvidenceConflict`; any other problem raises
-    `InvalidFact`. Shared by the aggregate and the bulk import, so both decide alike.
+    `InvalidFact`. The bulk import's check; the aggregate makes the same two decisions (`decide_previous`, then
+    `check_fact`) off its events, converting them into facts only when a check reads them (`Licence.record_fact`;
+    tests/ledger/test_lazy_checks.py holds both to the same answers).
     """
     return RecordedFacts(existing).check(fact, licence)
+
+
+def decide_previous(fact: LegalFact, first_on_evidence: LegalFact | None, id_used: Callable[[], bool]) -> str | None:
+    """The one rule of idempotency: `first_on_evidence`, the first fact recorded on the same evidence reference,
+    decides (same kind and content: its id, nothing to write; else an `EvidenceConflict`); without one, a new fact
+    must not reuse an id (`id_used`)."""
+    check_text("evidence_ref", fact.evidence_ref)
+    if first_on_evidence is not None:
+        if type(first_on_evidence) is type(fact) and content_of(first_on_evidence) == content_of(fact):
+            return first_on_evidence.fact_id
+        raise EvidenceConflict(fact.evidence_ref, first_on_evidence.fact_id)
+    if id_used():
+        raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
+    return None
 
 
 class RecordedFacts:
@@ -91,15 +108,7 @@ class RecordedFacts:
     def previous(self, fact: LegalFact) -> str | None:
         """`previous_recording`: the first fact on the same evidence decides (same content: its id; else a
         conflict); a new fact must not reuse an id."""
-        check_text("evidence_ref", fact.evidence_ref)
-        other = self._by_evidence.get(fact.evidence_ref)
-        if other is not None:
-            if type(other) is type(fact) and content_of(other) == content_of(fact):
-                return other.fact_id
-            raise EvidenceConflict(fact.evidence_ref, other.fact_id)
-        if fact.fact_id in self._ids:
-            raise InvalidFact("id", f"fact id {fact.fact_id!r} is already used on this licence")
-        return None
+        return decide_previous(fact, self._by_evidence.get(fact.evidence_ref), lambda: fact.fact_id in self._ids)
 
     def check(self, fact: LegalFact, licence: LicenceObtained, *, fields_checked: bool = False) -> str | None:
         """`already_recorded` against these facts (`fields_checked`: as `validation.check_fact`'s)."""
@@ -121,6 +130,16 @@ def event_of(fact: LegalFact) -> tuple[type[LicenceFactRecorded], dict[str, Any]
     event_class = EVENT_CLASSES[kinds.kind_of(fact).topic]
     return event_class, {"fact_id": fact.fact_id, "recorded_by": fact.recorded_by,
                          "evidence_ref": fact.evidence_ref, **stored_state(fact)}
+
+
+class _FactsOf:
+    """A licence's recorded facts, converted from its events when first iterated (`Licence.facts`)."""
+
+    def __init__(self, licence: Licence) -> None:
+        self._licence = licence
+
+    def __iter__(self) -> Iterator[LegalFact]:
+        return iter(self._licence.facts())
 
 
 class Licence(Aggregate):
@@ -164,6 +183,15 @@ class Licence(Aggregate):
     def record(self) -> LicenceRecord:
         return LicenceRecord(self.licence_fact(), tuple(self.facts()))
 
+    def _previous(self, fact: LegalFact) -> str | None:
+        """`already_recorded`'s idempotency decision (`decide_previous`), read off the events' own evidence
+        references and ids: only the fact recorded first on the same evidence, if any, is converted."""
+        seq = next((seq for seq, event in enumerate(self.recorded, start=1)
+                    if event.evidence_ref == fact.evidence_ref), None)
+        first = None if seq is None else self._facts[seq - 1] if seq <= len(self._facts) else \
+            self.recorded[seq - 1].as_fact(seq)
+        return decide_previous(fact, first, lambda: any(e.fact_id == fact.fact_id for e in self.recorded))
+
     # -- commands ----------------------------------------------------------------------------------------
 
     def record_fact(self, fact: LegalFact) -> tuple[str, bool]:
@@ -172,9 +200,13 @@ class Licence(Aggregate):
         The same evidence reference with the same content returns the first fact's id and writes nothing;
         with different content it is an `EvidenceConflict`. Any other problem raises `InvalidFact`.
         """
-        recorded = already_recorded(fact, self.licence_fact(), self.facts())
+        recorded = self._previous(fact)
         if recorded is not None:
             return recorded, False
+        # The stored events are turned into facts only if the check reads them: an offence, a stage or a letter
+        # is checked against the licence alone (unless some fact was rectified), the other kinds iterate `others`.
+        rectified = any(isinstance(event, FactWasRectified) for event in self.recorded)
+        check_fact(fact, self.licence_fact(), _FactsOf(self), as_rectified=not rectified)
         event_class, fields = event_of(fact)
         self.trigger_event(event_class, **fields)
         return fact.fact_id, True

@@ -221,10 +221,10 @@ class BalanceReadModel:
         self.create_tables()
         return ReadModelStatus(self.name, self.position(), self.head())
 
-    def streams_after(self, position: int, limit: int) -> set[UUID] | None:
-        """The streams with an event after `position` (what the read model at `position` does not reflect),
-        or None when there are more than `limit` of them (the caller then folds everything)."""
-        return streams_after(self.ledger.recorder, position, limit)
+    def streams_after(self, position: int, limit: int, head: int | None = None) -> set[UUID] | None:
+        """The streams with an event after `position` (what the read model at `position` does not reflect) up
+        to `head` if known, or None when there are more than `limit` of them (the caller then folds everything)."""
+        return streams_after(self.ledger.recorder, position, limit, head)
 
     # -- queries -----------------------------------------------------------------------------------------
 

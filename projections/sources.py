@@ -53,7 +53,7 @@ def read_model_of(ledger: PointsLedger, max_stale: int = MAX_STALE) -> tuple[Bal
         return None, set(), Source(None, None, _head(ledger))
     model = BalanceReadModel(ledger)
     status = model.status()
-    stale = model.streams_after(status.position, max_stale) if status.position > 0 else None
+    stale = model.streams_after(status.position, max_stale, status.head) if status.position > 0 else None
     if stale is None:
         return None, set(), Source(None, None, status.head)
     return model, stale, Source(model.name, status.position, status.head, len(stale))

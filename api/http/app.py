@@ -37,6 +37,7 @@ from api.read_model_keeper import ReadModelKeeper
 from api.settings import Settings, get_settings
 from api.token_store import TokenStore
 from ledger.storage import storage_env
+from projections.folded_timelines import FoldedTimelines
 
 DESCRIPTION = """
 Event-sourced ledger of French driving-licence points (permis à points).
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         env = storage_env(settings.database_url, pool_size=settings.pool_size)
-        ledger = ObservedLedger(env)
+        ledger = ObservedLedger(env, record_cache_size=settings.record_cache_size)
         tokens = TokenStore.for_ledger(ledger)  # the ledger's pool: one pool per process (decision 0070)
         app.state.ledger = ledger
         app.state.tokens = tokens
+        app.state.timelines = FoldedTimelines(settings.record_cache_size)  # warm balance reads: decision 0057
         app.state.access_log = AccessLog.for_ledger(ledger)
         app.state.read_log = ReadLogWriter(app.state.access_log,
                                            durable=settings.read_log_durable).start()  # decision 0057

@@ -20,12 +20,19 @@ from api.http.schemas import EARLIEST_DATE, LATEST_DATE, LICENCE_NUMBER_PATTERN,
 from api.token_store import TokenStore
 from ledger.application import PointsLedger
 from ledger.values import Mode
+from projections.folded_timelines import FoldedTimelines
 
 
 async def get_ledger(request: Request) -> PointsLedger:
     """The one `PointsLedger` of the process, opened by the app's lifespan."""
     ledger: PointsLedger = request.app.state.ledger
     return ledger
+
+
+async def get_timelines(request: Request) -> FoldedTimelines:
+    """The process's folded timelines (`projections.folded_timelines`), kept per licence and stream version."""
+    timelines: FoldedTimelines = request.app.state.timelines
+    return timelines
 
 
 def token_store_of(request: Request) -> TokenStore:
@@ -49,6 +56,7 @@ async def get_now() -> datetime:
 
 
 LedgerDep = Annotated[PointsLedger, Depends(get_ledger)]
+TimelinesDep = Annotated[FoldedTimelines, Depends(get_timelines)]
 TokenStoreDep = Annotated[TokenStore, Depends(get_token_store)]
 Today = Annotated[date, Depends(get_today)]
 Now = Annotated[datetime, Depends(get_now)]

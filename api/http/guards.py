@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -66,8 +67,11 @@ def _surrogate_path(value: Any, path: list[str | int]) -> list[str | int] | None
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
+    return _SURROGATE.search(text) is not None
 
 
 def json_problem(body: bytes) -> tuple[list[str | int], str] | None:
@@ -82,6 +86,8 @@ def json_problem(body: bytes) -> tuple[list[str | int], str] | None:
         if "is not a JSON number" in text or "out of range" in text:
             return ["body"], text.split(":")[0] if ": line" in text else text
         return None
+    if body.isascii() and b"\\u" not in body:  # then no string can hold a surrogate: skip the walk
+        return None  # (`json.loads` decodes bytes with "surrogatepass", so a non-ASCII body is walked)
     where = _surrogate_path(value, ["body"])
     if where is not None:
         return [str(part) if isinstance(part, str) else part for part in where], \

@@ -12,11 +12,10 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.http.auth import AuthenticatedRoute, Principal, Role, require_licence_access
 from api.http.balance_answer import BalanceSummary, balance_answer
-from api.http.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, Today
+from api.http.deps import KnownAtQuery, LedgerDep, LicenceNumber, ModeQuery, OnQuery, TimelinesDep, Today
 from api.http.errors import ERROR_RESPONSES, NOT_FOUND
 from api.http.schemas import BalanceResponse, StageEligibilityResponse
 from ledger.values import Mode
-from projections.balance import balance_as_of
 
 router = APIRouter(prefix="/licences/{number}", tags=["balances"], responses={**ERROR_RESPONSES, **NOT_FOUND},
                    route_class=AuthenticatedRoute)
@@ -34,21 +33,23 @@ ExplainQuery = Annotated[bool, Query(description="Also the movements with rule a
 
 @router.get("/balance", summary="The balance on a day (explained with explain=true)",
             response_model=BalanceSummary | BalanceResponse)
-def read_balance(number: LicenceNumber, principal: BalanceReader, ledger: LedgerDep, today: Today,
-                 on: OnQuery = None, known_at: KnownAtQuery = None, mode: ModeQuery = Mode.LEGAL,
+def read_balance(number: LicenceNumber, principal: BalanceReader, ledger: LedgerDep, timelines: TimelinesDep,
+                 today: Today, on: OnQuery = None, known_at: KnownAtQuery = None, mode: ModeQuery = Mode.LEGAL,
                  explain: ExplainQuery = False) -> Response:
     """Points, ceiling, status, probation and the next scheduled changes (`BalanceSummary`); with
     `explain=true`, also the movements with rule and article, stage eligibility, expected letters and anomalies
     (`BalanceResponse`). Prefecture, auditor; a driver for its own licence."""
-    record = ledger.get_record(number)
-    return balance_answer(balance_as_of(record, on or today, known_at, mode), explain)
+    current = ledger.current_record(number)
+    return balance_answer(timelines.balance(current.record, current.version, on or today, known_at, mode), explain)
 
 
 @router.get("/stage-eligibility", summary="Whether a stage would credit points, and when")
-def read_stage_eligibility(number: LicenceNumber, principal: EligibilityReader, ledger: LedgerDep, today: Today,
-                           on: OnQuery = None, mode: ModeQuery = Mode.LEGAL) -> StageEligibilityResponse:
+def read_stage_eligibility(number: LicenceNumber, principal: EligibilityReader, ledger: LedgerDep,
+                           timelines: TimelinesDep, today: Today, on: OnQuery = None,
+                           mode: ModeQuery = Mode.LEGAL) -> StageEligibilityResponse:
     """The earliest day a stage could take effect and the points it would credit (organisers, and every role
     that reads the balance). Nothing else of the licence is shown."""
-    balance = balance_as_of(ledger.get_record(number), on or today, None, mode, with_forecast=False)
+    current = ledger.current_record(number)
+    balance = timelines.balance(current.record, current.version, on or today, None, mode, with_forecast=False)
     return StageEligibilityResponse(licence_number=balance.licence_number, on=balance.on, status=balance.status,
                                     stage=balance.stage)
