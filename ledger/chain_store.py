@@ -257,6 +257,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         super().create_table()
         check_partitions(self.datastore, tables, self.partitions)
 
+    def _create_table(self, curs: Any) -> None:
+        # Two processes starting on a new store (`serve --workers 2`) ran the same `CREATE … IF NOT EXISTS`
+        # statements at once, and one failed with "tuple concurrently updated" (its worker then never started):
+        # one creator at a time per schema and table, the lock held until this transaction commits.
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                     (f"{self.datastore.schema}.{self.events_table_name}",))
+        super()._create_table(curs)
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
