@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Licences whose decoded record and folded timeline a process keeps (each ≈ 10 KB; checked against the
     # stream's version at every read, so never stale: docs/decisions/0057). Above the licences read in turn.
     record_cache_size: int = Field(default=8192, ge=0, le=1 << 20)
+    # Seconds between two freezes of the garbage collector's generations (`api.collector_pauses`: full
+    # collections stopped every request for 75–260 ms while the caches filled); 0 leaves the collector alone.
+    gc_freeze_seconds: float = Field(default=1.0, ge=0, le=3600)
     # The read log's batches commit with synchronous_commit on (True) or off (False): docs/decisions/0057.
     read_log_durable: bool = False
     # Signs the web interface's session cookie. Unset: one random key per store, kept in a file of the system's

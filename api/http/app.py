@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from api.access_log import AccessLog
+from api.collector_pauses import CollectorPauses
 from api.http import ui
 from api.http.errors import ErrorResponse, register_error_handlers
 from api.http.guards import BodyGuard
@@ -70,9 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sampler = Sampler(ledger).start()
         # PostgreSQL: the read model follows the writes, giving way to them for a bounded time
         keeper = ReadModelKeeper(ledger, activity=ledger.activity).start()
+        pauses = CollectorPauses(settings.gc_freeze_seconds).start()  # full collections off the request path
         try:
             yield
         finally:
+            pauses.stop()
             keeper.stop()
             sampler.stop()
             app.state.read_log.close()
