@@ -30,11 +30,11 @@ from projections.reconciliation.partitioned import (
     Pending,
     Render,
     RowsJob,
-    close_ledgers,
     reconcile_rows,
 )
 from projections.reconciliation.run import reconcile_with_ledger
 from projections.sources import Source, source_of
+from projections.worker_ledgers import close_worker_ledgers
 
 # A LocalCluster's workers run without the statistical profiler (a stack sample every 10 ms) nor the GIL
 # monitor (every 1 ms): on a CPU-bound fold they cost CPU that this machine's 2 cores do not have (decision 0041).
@@ -109,7 +109,7 @@ def dask_reconciler(
             yield PartitionedReconciliation(submit, partitions or 2 * count, render=render, in_flight=2 * count,
                                             tail=tail), source
         finally:
-            client.run(close_ledgers)  # a worker of a lasting cluster keeps no idle connections
+            client.run(close_worker_ledgers)  # a worker of a lasting cluster keeps no idle connections
 
 
 def _runner(client: Any) -> PartitionRunner:

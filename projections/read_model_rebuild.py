@@ -8,7 +8,6 @@ number: contiguous id ranges are hash partitions of the licences, each read with
 
 from __future__ import annotations
 
-import atexit
 import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from ledger.application import PointsLedger, record_from_events
 from ledger.events_table import scan_streams
 from projections.intervals import Interval, copy_intervals, intervals_of_record
+from projections.worker_ledgers import worker_ledger
 
 WRITE_EVERY = 2_000  # licences per COPY during a rebuild
 GC_ALLOCATIONS = 50_000  # the collector's first threshold while a range is folded (`fewer_collections`)
@@ -55,32 +55,10 @@ class PartitionJob:
 PartitionRunner = Callable[[list[PartitionJob]], Iterator[tuple[int, int]]]
 
 
-_LEDGERS: dict[tuple[tuple[str, str], ...], PointsLedger] = {}
-
-
 def run_partition(job: PartitionJob) -> tuple[int, int]:
-    """Fold one partition with this process's ledger for the job's store (another process, another machine)."""
-    return rebuild_range(_ledger(job.env), job.table_name, job.low, job.high, job.max_id)
-
-
-def _ledger(env: dict[str, str]) -> PointsLedger:
-    """This process's ledger for `env`, opened once: a worker folds several partitions (eight per worker by
-    default), and opening a ledger — its pool, its connections — cost ≈ 40 ms each time (as the reconciliation's
-    workers do, `projections.reconciliation.partitioned`)."""
-    key = tuple(sorted(env.items()))
-    ledger = _LEDGERS.get(key)
-    if ledger is None:
-        if not _LEDGERS:
-            atexit.register(close_ledgers)
-        # The tables exist: creating them again from several processes at once races on the catalog.
-        ledger = _LEDGERS[key] = PointsLedger({**env, "CREATE_TABLE": "n"})
-    return ledger
-
-
-def close_ledgers() -> None:
-    """Close the ledgers `run_partition` opened in this process."""
-    while _LEDGERS:
-        _LEDGERS.popitem()[1].close()
+    """Fold one partition with this process's ledger for the job's store (another process, another machine),
+    opened once for all the partitions it folds (`projections.worker_ledgers`)."""
+    return rebuild_range(worker_ledger(job.env), job.table_name, job.low, job.high, job.max_id)
 
 
 def local_runner(ledger: PointsLedger) -> PartitionRunner:

@@ -19,7 +19,6 @@ the single-process code (`Reconciliation.missing`).
 
 from __future__ import annotations
 
-import atexit
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
@@ -30,7 +29,6 @@ from operator import attrgetter
 from typing import Any, Protocol
 from uuid import UUID
 
-from ledger.application import PointsLedger
 from ledger.licence import licence_id
 from projections.read_model import BalanceReadModel
 from projections.read_model_rebuild import split_streams
@@ -38,6 +36,7 @@ from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, ExtractRow
 from projections.reconciliation.run import Reconciliation, ReconciliationRow, ReconciliationSummary, ledger_loader
 from projections.sources import known_states
+from projections.worker_ledgers import worker_ledger
 
 BLOCK_ROWS = 4_000  # extract lines read, split and sent out together
 
@@ -80,32 +79,11 @@ class Pending(Protocol):
 
 Submit = Callable[[tuple[tuple[Any, ...], ...]], Pending]
 
-_LEDGERS: dict[tuple[tuple[str, str], ...], PointsLedger] = {}
-
-
-def _ledger(env: dict[str, str]) -> PointsLedger:
-    """This process's ledger for `env`, opened once (a worker runs many parts; its connections are reused)."""
-    key = tuple(sorted(env.items()))
-    ledger = _LEDGERS.get(key)
-    if ledger is None:
-        if not _LEDGERS:
-            atexit.register(close_ledgers)
-        # The tables exist: creating them again from several processes at once races on the catalog.
-        ledger = _LEDGERS[key] = PointsLedger({**env, "CREATE_TABLE": "n"})
-    return ledger
-
-
-def close_ledgers() -> None:
-    """Close the ledgers `reconcile_rows` opened in this process."""
-    while _LEDGERS:
-        _LEDGERS.popitem()[1].close()
-
-
 def reconcile_rows(job: RowsJob, stale: Set[UUID], render: Render) -> RowsResult:
     """Reconcile one part with the single-process code and render its lines (runs on a worker).
 
     `stale`: the streams the client found recorded after the read model's position (folded, not read)."""
-    ledger = _ledger(job.env)
+    ledger = worker_ledger(job.env)
     known = None if job.read_model is None else known_states(BalanceReadModel(ledger, name=job.read_model), stale)
     reconciliation = Reconciliation(ledger_loader(ledger), load_many=ledger.get_records, known=known)
     lines = []

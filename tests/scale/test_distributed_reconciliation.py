@@ -23,9 +23,10 @@ from projections.read_model import BalanceReadModel
 from projections.read_model_rebuild import split_streams
 from projections.reconciliation.classify import Kind
 from projections.reconciliation.extract import BadRow, open_extract
-from projections.reconciliation.partitioned import PartitionedReconciliation, close_ledgers, local_submit
+from projections.reconciliation.partitioned import PartitionedReconciliation, local_submit
 from projections.reconciliation.run import REPORT_COLUMNS, ReconciliationRow, ReconciliationSummary
 from projections.sources import reconciliation_of
+from projections.worker_ledgers import close_worker_ledgers
 from tests.reconciliation.large_extract import extract_lines, population
 from tests.reconciliation.timelines import record_all
 from tests.served import CLI, clean_env
@@ -49,7 +50,7 @@ def pg_ledger(pg_url: str) -> Iterator[PointsLedger]:
             points=3, offence_class=OffenceClass.C4))
     yield ledger
     ledger.close()
-    close_ledgers()
+    close_worker_ledgers()
 
 
 def _extract(ledger: PointsLedger) -> str:
