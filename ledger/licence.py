@@ -180,6 +180,10 @@ class Licence(Aggregate):
             converted.append(self.recorded[seq - 1].as_fact(seq))
         return list(converted)
 
+    def _fact_at(self, seq: int) -> LegalFact:
+        """The `seq`-th recorded fact (from 1): the one `facts` kept, or converted from its event now."""
+        return self._facts[seq - 1] if seq <= len(self._facts) else self.recorded[seq - 1].as_fact(seq)
+
     def record(self) -> LicenceRecord:
         return LicenceRecord(self.licence_fact(), tuple(self.facts()))
 
@@ -188,8 +192,7 @@ class Licence(Aggregate):
         references and ids: only the fact recorded first on the same evidence, if any, is converted."""
         seq = next((seq for seq, event in enumerate(self.recorded, start=1)
                     if event.evidence_ref == fact.evidence_ref), None)
-        first = None if seq is None else self._facts[seq - 1] if seq <= len(self._facts) else \
-            self.recorded[seq - 1].as_fact(seq)
+        first = None if seq is None else self._fact_at(seq)
         return decide_previous(fact, first, lambda: any(e.fact_id == fact.fact_id for e in self.recorded))
 
     # -- commands ----------------------------------------------------------------------------------------
