@@ -46,11 +46,11 @@ def expected_letters(causes: Iterable[LetterCause], notified: Iterable[LetterNot
 def match_letters(expected: Iterable[ExpectedLetter], notified: Iterable[LetterNotified]) -> tuple[ExpectedLetter, ...]:
     """A.17 — each expected letter, in due order, is answered by the first unused letter of its code notified
     from its due day (letters in notification then recording order)."""
-    letters = sorted(notified, key=lambda f: (f.notified_on, f.order_key))
+    in_order = sorted(notified, key=lambda f: (f.notified_on, f.order_key))
     used: set[str] = set()
     matched: list[ExpectedLetter] = []
     for letter in sorted(expected, key=lambda e: e.due_from):
-        answer = next((f for f in letters if f.code is letter.code and f.fact_id not in used
+        answer = next((f for f in in_order if f.code is letter.code and f.fact_id not in used
                        and f.notified_on >= letter.due_from), None)
         if answer is not None:
             used.add(answer.fact_id)

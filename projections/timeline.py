@@ -327,6 +327,7 @@ class _Fold:
         state.surrendered_on = day
         state.new_licence_not_before = invalidation.new_licence_not_before(day, state.invalidated_on, previous)
 
+
 def build_timeline(record: LicenceRecord, mode: Mode = Mode.LEGAL) -> Timeline:
     """Fold every fact of `record` under the law, in `mode` (A.1). Cut `record` with `known_at` first."""
     return _Fold(record, mode).run()
