@@ -179,7 +179,7 @@ class BalanceReadModel:
     @staticmethod
     def _create_intervals(table: Composed, name: str, *, keyed: bool = True) -> Composed:
         """The interval table; `keyed=False` leaves out the primary key (`_primary_key` adds it after a bulk load)."""
-        key = SQL(", CONSTRAINT {0} PRIMARY KEY (licence_number, valid_from)").format(Identifier(f"{name}_pkey"))
+        key = SQL(", ") + BalanceReadModel._key(name)
         return SQL(
             "CREATE TABLE IF NOT EXISTS {0} (licence_number text NOT NULL, valid_from date NOT NULL, "
             "valid_to date, balance smallint NOT NULL, ceiling smallint NOT NULL, status text NOT NULL, "
@@ -187,9 +187,13 @@ class BalanceReadModel:
         ).format(table, key if keyed else SQL(""))
 
     @staticmethod
+    def _key(name: str) -> Composed:
+        """The table's primary key: one interval per licence and first day."""
+        return SQL("CONSTRAINT {0} PRIMARY KEY (licence_number, valid_from)").format(Identifier(f"{name}_pkey"))
+
+    @staticmethod
     def _primary_key(table: Composed, name: str) -> Composed:
-        return SQL("ALTER TABLE {0} ADD CONSTRAINT {1} PRIMARY KEY (licence_number, valid_from)").format(
-            table, Identifier(f"{name}_pkey"))
+        return SQL("ALTER TABLE {0} ADD {1}").format(table, BalanceReadModel._key(name))
 
     @staticmethod
     def _zero_indexes(table: Composed, name: str) -> list[Composed]:
