@@ -16,6 +16,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+import psycopg
+from psycopg.pq import TransactionStatus
+
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
 from ledger.storage import ensure_postgres_schema
@@ -43,6 +46,7 @@ class Consultation:
 
 
 _CONSULTATION_FIELDS = tuple(f.name for f in fields(Consultation))
+_INSERTED = ", ".join(_CONSULTATION_FIELDS)  # the columns an append writes (`COLUMNS` without the id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +143,10 @@ class AccessLog:
         """
         if not consultations:
             return
-        statement = (f"INSERT INTO {self._table} (at, subject, role, token_id, licence_number, method, route, "
-                     "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         if self._postgres:
             self._append_postgres(consultations, durable)
             return
+        statement = f"INSERT INTO {self._table} ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         rows = [[v.isoformat() if isinstance(v, datetime) else v for v in c.row()] for c in consultations]
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -159,9 +162,6 @@ class AccessLog:
         queued in psycopg's pipeline mode and sent with a single Sync. `conn.transaction()` and `executemany`
         waited for the server at BEGIN, at the `SET LOCAL`, at the insert and at COMMIT: four round trips on the
         path of every read, which waits for its row (decision 0057). A failed transaction is rolled back."""
-        import psycopg
-        from psycopg.pq import TransactionStatus
-
         columns = list(zip(*(c.row() for c in consultations), strict=True))
         with self._connection() as conn:
             try:
@@ -177,7 +177,7 @@ class AccessLog:
                 raise
 
     def _insert_unnest(self) -> bytes:
-        return (f"INSERT INTO {self._table} (at, subject, role, token_id, licence_number, method, route, status) "
+        return (f"INSERT INTO {self._table} ({_INSERTED}) "
                 "SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], "
                 "%s::text[], %s::text[], %s::integer[])").encode()
 
