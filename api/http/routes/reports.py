@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -44,7 +44,6 @@ from ledger.values import Mode
 from projections import audit_reports
 from projections.national_reports import (
     MAX_PAGE,
-    ReportPage,
     contestable_page,
     contestable_report,
     zero_balance_page,
@@ -87,20 +86,23 @@ class RecordedByPage(BaseModel):
     next_after: int | None
 
 
-def _page(page: ReportPage[Any], columns: tuple[str, ...], fmt: ReportFormat) -> Response:
-    """One page of a licence-by-licence report: its rows, the `after` of the next page (JSON `next_after`, header
-    `X-Next-After`, empty when it was the last) and its source (JSON `source`, header `X-Report-Source`)."""
-    headers = {"X-Next-After": page.next_after or "", "X-Report-Source": page.source.describe(),
-               "X-Report-Rows": str(len(page.rows))}
+def _page(rows: Sequence[ReportItem], next_after: int | str | None, columns: tuple[str, ...], fmt: ReportFormat,
+          source: Source | None = None) -> Response:
+    """One page of a report: its rows and the `after` of the next page (JSON `next_after`, header `X-Next-After`,
+    empty when it was the last); with `source` (the reports by licence), what it read (JSON `source`, header
+    `X-Report-Source`) and its row count (`X-Report-Rows`)."""
+    headers = {"X-Next-After": "" if next_after is None else str(next_after)}
+    body: dict[str, Any] = {"rows": [row.as_json() for row in rows], "next_after": next_after}
+    if source is not None:
+        headers.update({"X-Report-Source": source.describe(), "X-Report-Rows": str(len(rows))})
+        body["source"] = source.as_json()
     if fmt is ReportFormat.CSV:
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(neutral_row(row.as_csv()) for row in page.rows)
+        writer.writerows(neutral_row(row.as_csv()) for row in rows)
         return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
-    body = json.dumps({"rows": [row.as_json() for row in page.rows], "next_after": page.next_after,
-                       "source": page.source.as_json()}, ensure_ascii=False)
-    return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)
+    return Response(json.dumps(body, ensure_ascii=False), media_type=ReportFormat.JSON.media_type, headers=headers)
 
 
 def _spooled(items: Iterable[ReportItem | BadRow], columns: tuple[str, ...], fmt: ReportFormat, name: str, *,
@@ -137,15 +139,7 @@ def recorded_by(
     evidence reference and what the fact says."""
     rows, next_after = audit_reports.recorded_by_page(ledger, recorder, since=since, until=until, after=after,
                                                       limit=limit)
-    headers = {"X-Next-After": "" if next_after is None else str(next_after)}
-    if negotiate(report_format, accept) is ReportFormat.CSV:
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=audit_reports.RECORDED_FACT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(neutral_row(row.as_csv()) for row in rows)
-        return Response(text.getvalue(), media_type=ReportFormat.CSV.media_type, headers=headers)
-    body = json.dumps({"rows": [row.as_json() for row in rows], "next_after": next_after}, ensure_ascii=False)
-    return Response(body, media_type=ReportFormat.JSON.media_type, headers=headers)
+    return _page(rows, next_after, audit_reports.RECORDED_FACT_COLUMNS, negotiate(report_format, accept))
 
 
 @router.get("/zero-balance", summary="Licences whose balance was 0 on a date",
@@ -165,7 +159,7 @@ def zero_balance(
     fmt = negotiate(report_format, accept)
     if limit is not None:
         page = zero_balance_page(ledger, on, mode, after=after, limit=limit)
-        return _page(page, audit_reports.ZERO_BALANCE_COLUMNS, fmt)
+        return _page(page.rows, page.next_after, audit_reports.ZERO_BALANCE_COLUMNS, fmt, page.source)
     rows, source = zero_balance_report(ledger, on, mode)
     return _spooled(rows, audit_reports.ZERO_BALANCE_COLUMNS, fmt, f"zero-balance-{on.isoformat()}", source=source)
 
@@ -189,7 +183,7 @@ def contestable_invalidations(
     fmt = negotiate(report_format, accept)
     if limit is not None:
         page = contestable_page(ledger, since=since, until=until, after=after, limit=limit)
-        return _page(page, audit_reports.CONTESTABLE_COLUMNS, fmt)
+        return _page(page.rows, page.next_after, audit_reports.CONTESTABLE_COLUMNS, fmt, page.source)
     rows, source = contestable_report(ledger, since=since, until=until)
     return _spooled(rows, audit_reports.CONTESTABLE_COLUMNS, fmt, "contestable-invalidations", source=source)
 
