@@ -39,7 +39,7 @@ from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
 from ledger.partitioned_events import partitioned_factory
 from ledger.record_cache import VersionedRecords
-from ledger.storage import ensure_postgres_schema
+from ledger.storage import configure_sessions, ensure_postgres_schema
 from ledger.transcoder import DateAsISO, FastJSONTranscoder
 
 MAX_ATTEMPTS = 10
@@ -123,8 +123,11 @@ class PointsLedger(Application[UUID]):
         self._append = append_path(self.recorder)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
-        """The library's factory, except on a hash-partitioned PostgreSQL store (`ledger.partitioned_events`)."""
-        return partitioned_factory(env) or super().construct_factory(env)
+        """The library's factory, except on a hash-partitioned PostgreSQL store (`ledger.partitioned_events`),
+        with the ledger's PostgreSQL session settings (`ledger.storage.configure_sessions`: no JIT)."""
+        factory = partitioned_factory(env) or super().construct_factory(env)
+        configure_sessions(factory)
+        return factory
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""

@@ -62,10 +62,9 @@ def select_streams(recorder: Any, streams: Sequence[UUID]) -> list[StoredEvent]:
     if not streams:
         return []
     if is_postgres(recorder):
+        # No JIT: the ledger's sessions have it off (`ledger.storage.configure_sessions`), else a fresh
+        # import's stale statistics made the estimate huge and compiling cost more than the read itself.
         with recorder.datastore.transaction(commit=False) as curs:
-            # A fresh import's stale statistics make the estimate huge, and compiling the plan (JIT) then
-            # costs more than the read itself (≈ 11 ms a query, a quarter of a reconciliation's time).
-            curs.execute("SET LOCAL jit = off")
             return _select_postgres(curs, recorder, streams)
     if is_sqlite(recorder):
         with recorder.datastore.transaction(commit=False) as curs:

@@ -106,3 +106,28 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
     ) as conn:
         if schema:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+# Every session the ledger opens on PostgreSQL runs without JIT compilation (docs/decisions/0062-no-jit.md).
+SESSION_OPTIONS = "-c jit=off"
+
+
+def configure_sessions(factory: object) -> None:
+    """Give the connections of a PostgreSQL factory's pool the ledger's session settings (`SESSION_OPTIONS`).
+
+    Called before the pool opens its first connection (the recorder's table creation opens it), so every
+    connection of the pool has them. The ledger's queries are index probes of a few rows; JIT compilation only
+    pays off on long scans. But PostgreSQL decides to compile from the planner's cost estimate, and the estimate
+    is huge whenever the statistics lag behind the table (right after a bulk import, before autovacuum's
+    ANALYZE): then compiling a one-licence plan cost 140 ms where running it cost 10 ms. Off for the session, it
+    can never fire on a read or write of the ledger. Other stores are left as they are.
+    """
+    from eventsourcing.postgres import PostgresFactory
+
+    if not isinstance(factory, PostgresFactory):
+        return
+    arguments = factory.datastore.pool.kwargs  # the library passes a dict (its connection arguments)
+    if not isinstance(arguments, dict):
+        raise TypeError(f"the pool's connection arguments are a {type(arguments).__name__}, not a dict")
+    given = arguments.get("options")
+    arguments["options"] = f"{given} {SESSION_OPTIONS}" if given else SESSION_OPTIONS
