@@ -146,7 +146,9 @@ def measure_store(args: argparse.Namespace, only: set[str], records: list[Licenc
             return False
 
         if step("import") or only & set(MEASURES):
-            measures.append(measures_store.bulk_import(ledger, records, args.url, schema))
+            measures.append(measures_store.bulk_import(ledger, records, args.url, schema,
+                                                       again_url=store_url(args, f"{schema}_again", partitions)
+                                                       if "import" in only else None))
         if step("record"):
             measures.append(measures_store.record_one_fact(ledger, env, records))
         if step("record_batch"):
