@@ -44,6 +44,10 @@ from psycopg.sql import SQL, Composable, Identifier
 from ledger.chain_store import ChainRow, PostgresChainTables
 from ledger.events_table import is_postgres, postgres_table
 
+# Streams per read: a whole `record_many` batch (one array parameter, so SQLite's cap on bound parameters, which
+# sets `events_table.STREAMS_PER_QUERY`, does not apply); one round trip instead of two per 1,000 licences.
+STREAMS_PER_READ = 1_000
+
 
 @dataclass(frozen=True, slots=True)
 class StoredStream:
@@ -64,10 +68,13 @@ class PostgresAppendPath:
         chain = Identifier(self.datastore.schema, PostgresChainTables(recorder).chain())
         # One index probe per stream (`OFFSET 0` keeps the LATERAL subquery from being flattened into a join that
         # a planner with stale statistics may turn into a scan; see `ledger.events_table.select_streams`).
+        # Each row names its stream by its position in the array (`WITH ORDINALITY`), and the rows come back in
+        # binary: no stream id parsed from text per row, no bytea decoded from hex (a third of the fetch).
         self.select_events = _rendered(SQL(
-            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM unnest(%b::uuid[]) AS ids(id) "
+            "SELECT ids.n, e.originator_version, e.topic, e.state "
+            "FROM unnest(%b::uuid[]) WITH ORDINALITY AS ids(id, n) "
             "CROSS JOIN LATERAL (SELECT * FROM {0} AS s WHERE s.originator_id = ids.id OFFSET 0) AS e "
-            "ORDER BY e.originator_id, e.originator_version").format(events))
+            "ORDER BY ids.n, e.originator_version").format(events))
         self.select_tips = _rendered(SQL(
             "SELECT ids.id, t.originator_version, t.hash FROM unnest(%b::uuid[]) AS ids(id) CROSS JOIN LATERAL "
             "(SELECT c.originator_version, c.hash FROM {0} AS c WHERE c.originator_id = ids.id "
@@ -91,18 +98,19 @@ class PostgresAppendPath:
         ids = list(streams)
         with (self.datastore.get_connection() as conn, conn.pipeline(),
               conn.cursor(row_factory=tuple_row) as events_cursor, conn.cursor(row_factory=tuple_row) as tips_cursor):
-            events_cursor.execute(self.select_events, (ids,), prepare=True)
+            events_cursor.execute(self.select_events, (ids,), prepare=True, binary=True)
             tips_cursor.execute(self.select_tips, (ids,), prepare=True)
             rows = events_cursor.fetchall()
             tip_rows = tips_cursor.fetchall()
         # Tuples, not the pool's dict rows: building a dict per row was a third of this read (8,000 rows a batch).
         tips = {stream: (version, bytes(digest)) for stream, version, digest in tip_rows}
         found: dict[UUID, StoredStream] = {}
-        for stream, version, topic, state in rows:
+        for position, version, topic, state in rows:
+            stream = ids[position - 1]
             entry = found.get(stream)
             if entry is None:
                 entry = found[stream] = StoredStream([], None)
-            entry.events.append(StoredEvent(stream, version, topic, bytes(state)))
+            entry.events.append(StoredEvent(stream, version, topic, state))
         for stream, entry in found.items():
             tip = tips.get(stream)
             if tip is not None and tip[0] == entry.events[-1].originator_version:

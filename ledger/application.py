@@ -29,7 +29,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from ledger.append_path import append_path
+from ledger.append_path import STREAMS_PER_READ, append_path
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
 from ledger.chain_store import chain_rows
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
@@ -262,11 +262,11 @@ class PointsLedger(Application[UUID]):
 
     def _load_licences(self, streams: list[UUID], tips: dict[UUID, bytes | None]) -> dict[UUID, Licence]:
         """Licences read from the store (absent ones are left out): one query per `STREAMS_PER_QUERY`; on
-        PostgreSQL with their chain tips (into `tips`), one round trip per `STREAMS_PER_QUERY`."""
+        PostgreSQL with their chain tips (into `tips`), one round trip per `STREAMS_PER_READ`."""
         if self._append is not None:
             licences: dict[UUID, Licence] = {}
-            for start in range(0, len(streams), STREAMS_PER_QUERY):
-                for stream, stored in self._append.read(streams[start:start + STREAMS_PER_QUERY]).items():
+            for start in range(0, len(streams), STREAMS_PER_READ):
+                for stream, stored in self._append.read(streams[start:start + STREAMS_PER_READ]).items():
                     licences[stream] = replay(None, map(self.mapper.to_domain_event, stored.events))
                     tips[stream] = stored.tip
             return licences
