@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -27,8 +28,13 @@ LICENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://points-ledger.example/licence"
 CONTENT_EXCLUDED = {"fact_id", "recorded_at", "recorded_by", "seq"}
 
 
+@lru_cache(maxsize=1 << 16)
 def licence_id(licence_number: str) -> UUID:
-    """The stream id of a licence: derived from its number, so a number maps to exactly one stream."""
+    """The stream id of a licence: derived from its number, so a number maps to exactly one stream.
+
+    Kept per number (a pure function, so the cache is exact): every read of a licence starts here, and `uuid5`
+    (a SHA-1 and a UUID built in Python) was ≈ 1.6 % of a cached balance read's time.
+    """
     return uuid5(LICENCE_NAMESPACE, licence_number.strip())
 
 

@@ -108,3 +108,15 @@ def test_the_version_check_names_the_last_version_and_none_for_an_unknown_stream
         assert last_version(app.recorder, uuid4()) is None
     finally:
         app.close()
+
+
+def test_the_stream_id_of_a_number_is_the_same_cached_or_not() -> None:
+    """`licence_id` is kept per number: it answers what `uuid5` of the stripped number answers, every time."""
+    from uuid import uuid5
+
+    from ledger.licence import LICENCE_NAMESPACE
+
+    for number in ("120375100001", " 120375100001 ", "120375100002"):
+        assert licence_id(number) == uuid5(LICENCE_NAMESPACE, number.strip())
+        assert licence_id(number) == licence_id(number)
+    assert licence_id("120375100001") == licence_id(" 120375100001 ") != licence_id("120375100002")
