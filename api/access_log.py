@@ -16,9 +16,6 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from psycopg.pq import TransactionStatus
-
 from api.pool import postgres_datastore
 from ledger.application import PointsLedger
 from ledger.storage import ensure_postgres_schema
@@ -75,6 +72,12 @@ class AccessLog:
             schema = env.get("POSTGRES_SCHEMA")
             self._table = (sql.Identifier(schema, TABLE) if schema else sql.Identifier(TABLE)).as_string()
             self._connection = connection or self._own_pool(env)
+            rows = ("unnest(%s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+                    "%s::text[], %s::integer[]) AS appended")
+            self._insert_durable = f"INSERT INTO {self._table} ({_INSERTED}) SELECT * FROM {rows}".encode()
+            self._insert_async = (f"INSERT INTO {self._table} ({_INSERTED}) SELECT appended.* FROM "
+                                  f"(SELECT set_config('synchronous_commit', 'off', true)) AS local_setting, "
+                                  f"{rows}").encode()
             id_column, at_type = "id bigserial PRIMARY KEY", "timestamptz"
         else:
             self._table = TABLE
@@ -158,28 +161,16 @@ class AccessLog:
             conn.execute("COMMIT")
 
     def _append_postgres(self, consultations: Sequence[Consultation], durable: bool) -> None:
-        """One round trip: BEGIN, the optional `SET LOCAL`, one insert of every row (arrays, `unnest`) and COMMIT
-        queued in psycopg's pipeline mode and sent with a single Sync. `conn.transaction()` and `executemany`
-        waited for the server at BEGIN, at the `SET LOCAL`, at the insert and at COMMIT: four round trips on the
-        path of every read, which waits for its row (decision 0057). A failed transaction is rolled back."""
-        columns = list(zip(*(c.row() for c in consultations), strict=True))
+        """One statement on the pooled autocommit connection: it is its own transaction, one round trip and one
+        prepared execution. The rows go as arrays (`unnest`); without `durable`, the statement itself sets
+        `synchronous_commit = off` for its own transaction (`set_config(…, true)`, which PostgreSQL still applies
+        at that transaction's commit and then forgets, like `SET LOCAL`). This replaced a pipeline of BEGIN,
+        `SET LOCAL`, the insert and COMMIT: the same single round trip, but four statements' worth of client
+        work on the path of every read, which waits for its row (decision 0057). A failed statement leaves
+        nothing open (autocommit)."""
+        columns = [list(column) for column in zip(*(c.row() for c in consultations), strict=True)]
         with self._connection() as conn:
-            try:
-                with conn.pipeline():
-                    conn.execute(b"BEGIN")
-                    if not durable:
-                        conn.execute(b"SET LOCAL synchronous_commit = off")
-                    conn.execute(self._insert_unnest(), [list(column) for column in columns], prepare=True)
-                    conn.execute(b"COMMIT")
-            except psycopg.Error:
-                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-                    conn.execute(b"ROLLBACK")
-                raise
-
-    def _insert_unnest(self) -> bytes:
-        return (f"INSERT INTO {self._table} ({_INSERTED}) "
-                "SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[], %s::text[], %s::integer[])").encode()
+            conn.execute(self._insert_durable if durable else self._insert_async, columns, prepare=True)
 
     def query(self, *, licence_number: str | None = None, subject: str | None = None,
               since: datetime | None = None, until: datetime | None = None, after: int = 0,

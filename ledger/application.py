@@ -34,7 +34,7 @@ from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decid
 from ledger.chain_store import chain_rows
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
-from ledger.events_table import STREAMS_PER_QUERY, select_streams
+from ledger.events_table import STREAMS_PER_QUERY, last_version, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
 from ledger.licence import Licence, content_of, licence_id
 from ledger.partitioned_events import partitioned_factory
@@ -311,10 +311,9 @@ class PointsLedger(Application[UUID]):
         """
         stream = licence_id(licence_number)
         if self._records.holds(stream):  # one query either way: the version check, or the whole stream
-            last = self.recorder.select_events(stream, desc=True, limit=1)
-            if not last:
+            version = last_version(self.recorder, stream)
+            if version is None:
                 raise LicenceNotFound(licence_number)
-            version = last[0].originator_version
             record = self._records.get(stream, version)
             if record is not None:
                 return CurrentRecord(version, record)

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg import InterfaceError, OperationalError
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -91,6 +92,36 @@ def _select_sqlite(curs: Any, recorder: Any, streams: Sequence[UUID]) -> list[St
                  "ORDER BY originator_id, originator_version", [s.hex for s in streams])
     return [StoredEvent(recorder.convert_originator_id(row["originator_id"]), row["originator_version"],
                         row["topic"], row["state"]) for row in curs.fetchall()]
+
+
+_LAST_VERSION: dict[tuple[str, str], bytes] = {}  # (schema, table) -> the statement, composed once
+
+
+def last_version(recorder: Any, stream: UUID) -> int | None:
+    """The last version of `stream`, or None when it has no event: the version check of every cached read.
+
+    PostgreSQL: the version column alone, by a statement composed once and prepared, on a tuple-row cursor. The
+    library's `select_events(desc=True, limit=1)` composed its SQL anew on every call and fetched the whole last
+    event (its state included) into a dict row, for one integer. A dropped connection falls back to the library's
+    read, which retries it.
+    """
+    if is_postgres(recorder):
+        key = (recorder.datastore.schema, recorder.events_table_name)
+        statement = _LAST_VERSION.get(key)
+        if statement is None:
+            statement = _LAST_VERSION[key] = SQL(
+                "SELECT originator_version FROM {0} WHERE originator_id = %s "
+                "ORDER BY originator_version DESC LIMIT 1").format(postgres_table(recorder)).as_string().encode()
+        originator = stream if recorder.datastore.originator_id_type == "uuid" else str(stream)
+        try:
+            with recorder.datastore.get_connection() as conn:
+                row = conn.cursor(row_factory=tuple_row).execute(statement, (originator,), prepare=True).fetchone()
+        except (InterfaceError, OperationalError):
+            pass  # the library's read below retries a connection the server dropped
+        else:
+            return None if row is None else int(row[0])
+    last = recorder.select_events(stream, desc=True, limit=1)
+    return int(last[0].originator_version) if last else None
 
 
 def existing_streams(recorder: Any, streams: Sequence[UUID], curs: Any = None) -> set[UUID]:

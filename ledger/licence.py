@@ -32,8 +32,10 @@ CONTENT_EXCLUDED = {"fact_id", "recorded_at", "recorded_by", "seq"}
 def licence_id(licence_number: str) -> UUID:
     """The stream id of a licence: derived from its number, so a number maps to exactly one stream.
 
-    Kept for the numbers seen last (a pure function of the number): a batch write derives each of its licences'
-    ids two or three times (reading, deciding, saving), and uuid5 hashes in Python each time."""
+    Kept per number (a pure function, so the cache is exact): every read of a licence starts here, a batch write
+    derives each of its licences' ids two or three times (reading, deciding, saving), and `uuid5` (a SHA-1 and a
+    UUID built in Python) was ≈ 1.6 % of a cached balance read's time and 5 % of the batch route's.
+    """
     return uuid5(LICENCE_NAMESPACE, licence_number.strip())
 
 

@@ -5,16 +5,18 @@ writer writes what was queued."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from eventsourcing.persistence import OperationalError
+from psycopg.pq import TransactionStatus
 
 from api.access_log import AccessLog, Consultation
 from api.read_log_writer import ReadLogWriter
-from ledger.storage import storage_env
+from ledger.storage import ensure_postgres_schema, storage_env
 from tests.api.conftest import Api
 
 CONCURRENT_READS = 24
@@ -73,6 +75,27 @@ def test_record_many_appends_every_row_in_order(any_store_url: str, durable: boo
     finally:
         log.close()
     assert [(r.licence_number, r.status) for r in rows] == [("A1", 200), ("B2", 404), ("A1", 403)]
+
+
+@pytest.mark.postgres
+def test_an_append_without_durability_leaves_the_pooled_connection_as_it_found_it(pg_url: str) -> None:
+    """`synchronous_commit = off` holds for the append's own transaction only: the next user of the pooled
+    connection commits durably, and no transaction is left open, after a good append or a failed one."""
+    from psycopg_pool import ConnectionPool
+
+    env = storage_env(pg_url)
+    ensure_postgres_schema(env)
+    kwargs = {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"], "port": int(env["POSTGRES_PORT"]),
+              "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True}
+    with ConnectionPool(min_size=1, max_size=1, kwargs=kwargs) as pool:
+        log = AccessLog(env, connection=pool.connection)
+        log.record_many([_consultation("A1")], durable=False)
+        with pytest.raises(Exception, match="invalid input syntax"):
+            log.record_many([replace(_consultation("B2"), status="not a number")], durable=False)  # type: ignore[arg-type]
+        with pool.connection() as conn:
+            assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+            assert conn.info.transaction_status is TransactionStatus.IDLE
+        assert [r.licence_number for r in log.query()] == ["A1"]
 
 
 def test_closing_the_writer_commits_the_rows_already_queued(any_store_url: str) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID, uuid4
+
+import pytest
+
+from ledger import application
 from ledger.application import PointsLedger
+from ledger.events_table import last_version
+from ledger.licence import licence_id
 from ledger.storage import storage_env
 from tests.builders import a_licence, a_stage, an_offence
 
@@ -45,33 +52,71 @@ def test_the_cache_keeps_at_most_its_size(any_store_url: str) -> None:
         app.close()
 
 
-def _counting_select_events(app: PointsLedger) -> list[dict[str, object]]:
-    """Wrap the recorder's `select_events` to list the queries a read makes."""
-    calls: list[dict[str, object]] = []
+def _counting_reads(app: PointsLedger, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """List the queries a read makes: `stream` for a whole-stream read (the recorder's `select_events`),
+    `version` for the one-row version check (`ledger.events_table.last_version`, whatever statement it runs)."""
+    calls: list[str] = []
     select = app.recorder.select_events
+    checking = False
 
-    def counted(*args: object, **kwargs: object) -> object:
-        calls.append(kwargs)
+    def counted_select(*args: object, **kwargs: object) -> object:
+        if not checking:
+            calls.append("version" if kwargs.get("desc") else "stream")
         return select(*args, **kwargs)  # type: ignore[arg-type]
 
-    app.recorder.select_events = counted  # type: ignore[method-assign]
+    def counted_check(recorder: object, stream: UUID) -> int | None:
+        nonlocal checking
+        calls.append("version")
+        checking = True
+        try:
+            return last_version(recorder, stream)
+        finally:
+            checking = False
+
+    app.recorder.select_events = counted_select  # type: ignore[method-assign]
+    monkeypatch.setattr(application, "last_version", counted_check)
     return calls
 
 
-def test_every_read_of_a_licence_is_one_query_cached_or_not(any_store_url: str) -> None:
+def test_every_read_of_a_licence_is_one_query_cached_or_not(any_store_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     app = PointsLedger(storage_env(any_store_url))
     try:
         app.create_licence(a_licence("1998-06-01", number="Q1"))
         app.record("Q1", an_offence("2022-03-10", "2022-03-20", 4))
         fresh = PointsLedger(storage_env(any_store_url))
         try:
-            calls = _counting_select_events(fresh)
+            calls = _counting_reads(fresh, monkeypatch)
             first = fresh.get_record("Q1")  # not cached: the whole stream at once
-            assert len(calls) == 1 and not calls[0].get("desc")
+            assert calls == ["stream"]
             assert fresh.get_record("Q1") is first  # cached: the one-row version check only
-            assert len(calls) == 2 and calls[1].get("limit") == 1
+            assert calls == ["stream", "version"]
             assert first == app.get_record("Q1")
         finally:
             fresh.close()
     finally:
         app.close()
+
+
+def test_the_version_check_names_the_last_version_and_none_for_an_unknown_stream(any_store_url: str) -> None:
+    app = PointsLedger(storage_env(any_store_url))
+    try:
+        app.create_licence(a_licence("1998-06-01", number="V1"))
+        assert last_version(app.recorder, licence_id("V1")) == app.current_record("V1").version
+        app.record("V1", an_offence("2022-03-10", "2022-03-20", 4))
+        assert last_version(app.recorder, licence_id("V1")) == app.current_record("V1").version
+        assert last_version(app.recorder, uuid4()) is None
+    finally:
+        app.close()
+
+
+def test_the_stream_id_of_a_number_is_the_same_cached_or_not() -> None:
+    """`licence_id` is kept per number: it answers what `uuid5` of the stripped number answers, every time."""
+    from uuid import uuid5
+
+    from ledger.licence import LICENCE_NAMESPACE
+
+    for number in ("120375100001", " 120375100001 ", "120375100002"):
+        assert licence_id(number) == uuid5(LICENCE_NAMESPACE, number.strip())
+        assert licence_id(number) == licence_id(number)
+    assert licence_id("120375100001") == licence_id(" 120375100001 ") != licence_id("120375100002")
