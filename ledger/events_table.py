@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg import InterfaceError, OperationalError
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -116,7 +115,7 @@ def last_version(recorder: Any, stream: UUID) -> int | None:
         try:
             with recorder.datastore.get_connection() as conn:
                 row = conn.cursor(row_factory=tuple_row).execute(statement, (originator,), prepare=True).fetchone()
-        except (InterfaceError, OperationalError):
+        except (InterfaceError, OperationalError):  # the library's names for psycopg's (`get_connection`)
             pass  # the library's read below retries a connection the server dropped
         else:
             return None if row is None else int(row[0])

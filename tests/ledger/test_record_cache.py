@@ -110,6 +110,30 @@ def test_the_version_check_names_the_last_version_and_none_for_an_unknown_stream
         app.close()
 
 
+def test_a_warm_read_whose_connections_the_server_dropped_still_answers(pg_url: str) -> None:
+    """The version check's own statement fails on a connection the server closed; the read falls back to the
+    library's, which retries on a fresh connection: the answer, not an error."""
+    import psycopg
+
+    from tests.conftest import postgres_dsn
+
+    app = PointsLedger(storage_env(pg_url))
+    try:
+        app.create_licence(a_licence("1998-06-01", number="D1"))
+        version = app.current_record("D1").version  # cached: the next read is the version check
+        pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+        held = [pool.getconn() for _ in range(pool.max_size)]
+        pids = [conn.info.backend_pid for conn in held]
+        for conn in held:
+            pool.putconn(conn)
+        with psycopg.connect(postgres_dsn(), autocommit=True) as admin:
+            for pid in pids:  # this application's sessions only (other tests run beside this one)
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert app.current_record("D1").version == version
+    finally:
+        app.close()
+
+
 def test_the_stream_id_of_a_number_is_the_same_cached_or_not() -> None:
     """`licence_id` is kept per number: it answers what `uuid5` of the stripped number answers, every time."""
     from uuid import uuid5
