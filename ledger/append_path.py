@@ -49,13 +49,21 @@ from ledger.events_table import is_postgres, postgres_table
 STREAMS_PER_READ = 1_000
 
 
+StoredRow = tuple[int, str, bytes]  # a stored event of a known stream: its version, topic and state
+
+
 @dataclass(frozen=True, slots=True)
 class StoredStream:
-    """A stream as the write path reads it: its stored events, in version order, and its chain tip (the hash of
-    its last event; None when the chain does not end there)."""
+    """A stream as the write path reads it: its stored events as rows, in version order (the mapper reads them
+    without a `StoredEvent` each: `LedgerMapper.event_of_row`), and its chain tip (the hash of its last event;
+    None when the chain does not end there)."""
 
-    events: list[StoredEvent]
+    rows: list[StoredRow]
     tip: bytes | None
+
+    def events(self, stream: UUID) -> list[StoredEvent]:
+        """The rows as the library's stored events of `stream`."""
+        return [StoredEvent(stream, version, topic, state) for version, topic, state in self.rows]
 
 
 class PostgresAppendPath:
@@ -110,11 +118,11 @@ class PostgresAppendPath:
             entry = found.get(stream)
             if entry is None:
                 entry = found[stream] = StoredStream([], None)
-            entry.events.append(StoredEvent(stream, version, topic, state))
+            entry.rows.append((version, topic, state))
         for stream, entry in found.items():
             tip = tips.get(stream)
-            if tip is not None and tip[0] == entry.events[-1].originator_version:
-                found[stream] = StoredStream(entry.events, tip[1])
+            if tip is not None and tip[0] == entry.rows[-1][0]:
+                found[stream] = StoredStream(entry.rows, tip[1])
         return found
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's `insert_events`

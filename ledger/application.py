@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     Notification,
     Recording,
     Transcoder,
@@ -33,6 +34,7 @@ from ledger.append_path import STREAMS_PER_READ, append_path
 from ledger.batch_write import MAX_BATCH, Decision, LicenceCache, Refused, decide, stream_of
 from ledger.chain_store import chain_rows
 from ledger.errors import ChainBroken, ConcurrencyConflict, InvalidFact, LicenceAlreadyExists, LicenceNotFound
+from ledger.event_readers import LedgerMapper, row_reader
 from ledger.events import EVENT_TYPES, LicenceFactRecorded, LicenceWasObtained
 from ledger.events_table import STREAMS_PER_QUERY, last_version, select_streams
 from ledger.facts import LegalFact, LicenceObtained, LicenceRecord
@@ -128,6 +130,11 @@ class PointsLedger(Application[UUID]):
         factory = partitioned_factory(env) or super().construct_factory(env)
         configure_sessions(factory)
         return factory
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper (with the cipher and compressor its environment asks for), reading the ledger's
+        events through readers generated per event class (`ledger.event_readers`: the same events)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=LedgerMapper)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format through orjson (`ledger.transcoder`: the same stored bytes)."""
@@ -265,9 +272,10 @@ class PointsLedger(Application[UUID]):
         PostgreSQL with their chain tips (into `tips`), one round trip per `STREAMS_PER_READ`."""
         if self._append is not None:
             licences: dict[UUID, Licence] = {}
+            read = row_reader(self.mapper)
             for start in range(0, len(streams), STREAMS_PER_READ):
                 for stream, stored in self._append.read(streams[start:start + STREAMS_PER_READ]).items():
-                    licences[stream] = replay(None, map(self.mapper.to_domain_event, stored.events))
+                    licences[stream] = replay(None, [read(stream, *row) for row in stored.rows])
                     tips[stream] = stored.tip
             return licences
         if len(streams) == 1:
