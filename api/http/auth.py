@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import LicenceNumber, token_store_of
 from api.http.errors import ApiError
+from api.http.guards import reuse_parsed_body
 from api.logs import bind_request
 from api.token_store import Role, TokenStore
 
@@ -131,15 +132,21 @@ class AuthenticatedRoute(APIRoute):
 
     A request without a valid token then gets 401 whatever its body (see the module docstring); the caller is
     kept in `request.state.principal` for `current_principal`. Routes that do not depend on
-    `current_principal` are left as they are.
+    `current_principal` are not authenticated first. Every route takes the JSON body's value the body guard
+    already parsed (`api.http.guards.reuse_parsed_body`) instead of parsing it again.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if not _depends_on(self.dependant, current_principal):
-            return handler
+            async def parsed_once(request: Request) -> Response:
+                reuse_parsed_body(request)
+                return await handler(request)
+
+            return parsed_once
 
         async def authenticated_first(request: Request) -> Response:
+            reuse_parsed_body(request)  # the body's value the guard parsed, if any (api/http/guards.py)
             credentials = await bearer(request)
             principal = await authenticate_async(token_store_of(request), credentials)
             request.state.principal = principal

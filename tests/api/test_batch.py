@@ -3,7 +3,10 @@ bodies and checks as the single routes, and nothing written for a refused fact."
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from api.http.routes.batch import MAX_BATCH
 from tests.api.conftest import Api
@@ -102,3 +105,29 @@ def test_a_batch_is_recorded_by_the_tokens_subject_at_the_time_of_the_call(api: 
 
     event = api.ledger.licence_events(number)[-1]
     assert (event.evidence_ref, event.recorded_by) == ("PV-WHO", subject.subject)
+
+
+def test_a_batch_body_is_parsed_once_by_the_guard_and_not_again_by_the_route(api: Api,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    number = api.new_licence()
+    body = json.dumps({"facts": [{"licence_number": number, "kind": "letter",
+                                  "fact": {"code": "48", "notified_on": "2024-04-01", "evidence_ref": "L-once"}}]})
+    parsed: list[Any] = []
+    loads = json.loads
+
+    def counted(text: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counted)  # Starlette's `Request.json` parser, and the guard's slow way
+    response = api.client.post("/facts:batch", content=body, headers={**api.auth("prefecture"),
+                                                                     "Content-Type": "application/json"})
+    assert response.status_code == 200 and loads(response.text)["created"] == 1
+    assert body.encode() not in parsed
+
+
+def test_a_body_the_guard_cannot_vouch_for_is_parsed_by_the_route_as_before(api: Api) -> None:
+    number = api.new_licence()
+    answer = _batch(api, [{"licence_number": number, "kind": "offence",
+                           "fact": _offence("PV-big", points=123456789012345678901234567890)}])
+    assert answer["refused"] == 1 and answer["results"][0]["field"] == ["body", "facts", 0, "fact", "points"]
