@@ -28,11 +28,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
 from ledger.codegen import compile_function, identifier
 from ledger.events import EVENT_CLASSES
-from ledger.transcoder import DateAsISO, FastJSONTranscoder
+from ledger.transcoder import iso_transcoding_names
 
 Reader = Callable[[Any, int, bytes], Any]  # (stream id, version, stored state) → the event, or None
 
@@ -128,13 +128,10 @@ def event_readers(transcoder: Transcoder) -> dict[str, Reader] | None:
     """A reader per stored topic for `transcoder`'s format, or None when it is not the one they read (the
     library's JSON format, through its transcoder or ours, with the ledger's ISO date and datetime
     transcodings)."""
-    if type(transcoder) not in (FastJSONTranscoder, JSONTranscoder):
+    names = iso_transcoding_names(transcoder)
+    if names is None:
         return None
-    assert isinstance(transcoder, JSONTranscoder)
-    dates, datetimes = transcoder.types.get(date), transcoder.types.get(datetime)
-    if type(dates) is not DateAsISO or type(datetimes) is not DatetimeAsISO:
-        return None
-    readers = {topic: _reader(event_class, dates.name, datetimes.name) for topic, event_class in EVENT_CLASSES.items()}
+    readers = {topic: _reader(event_class, *names) for topic, event_class in EVENT_CLASSES.items()}
     return {topic: reader for topic, reader in readers.items() if reader is not None}
 
 

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoder
+from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import get_topic
 
 from ledger import kinds
@@ -35,7 +35,7 @@ from ledger.codegen import compile_function, identifier
 from ledger.declaration import Declared, content_fields, recording_fields
 from ledger.events import EVENT_CLASSES
 from ledger.licence import Licence
-from ledger.transcoder import DateAsISO, FastJSONTranscoder
+from ledger.transcoder import iso_transcoding_names
 
 Writer = Callable[[Any], "tuple[str, bytes] | None"]
 
@@ -82,13 +82,8 @@ def state_writers(transcoder: Transcoder) -> StateWriters | None:
     """Writers whose bytes are `transcoder`'s, or None when its output is not the one they reproduce: the
     library's JSON format (its transcoder or ours, not a subclass) with the ledger's date and datetime
     transcodings."""
-    if type(transcoder) not in (FastJSONTranscoder, JSONTranscoder):
-        return None
-    assert isinstance(transcoder, JSONTranscoder)
-    dates, datetimes = transcoder.types.get(date), transcoder.types.get(datetime)
-    if type(dates) is not DateAsISO or type(datetimes) is not DatetimeAsISO:
-        return None
-    return StateWriters(dates.name, datetimes.name)
+    names = iso_transcoding_names(transcoder)
+    return None if names is None else StateWriters(*names)
 
 
 def _writer(fact_class: type[Any], date_name: str, datetime_name: str, *, guarded: bool) -> Writer:

@@ -135,3 +135,17 @@ class FastJSONTranscoder(JSONTranscoder):
         if kind is float:
             raise _LibraryNumber
         return obj
+
+
+def iso_transcoding_names(transcoder: Any) -> tuple[str, str] | None:
+    """The names under which `transcoder` stores dates and datetimes, when it writes the library's JSON format
+    (the library's transcoder or ours, not a subclass) with the ledger's ISO transcodings of both; else None.
+
+    Code that writes or reads that format without the transcoder (`ledger.fact_writers`,
+    `ledger.event_readers`) exists only for such a transcoder."""
+    if type(transcoder) not in (FastJSONTranscoder, JSONTranscoder):
+        return None
+    dates, datetimes = transcoder.types.get(date), transcoder.types.get(datetime)
+    if type(dates) is not DateAsISO or type(datetimes) is not DatetimeAsISO:
+        return None
+    return dates.name, datetimes.name
