@@ -18,34 +18,20 @@ import orjson
 import pytest
 from eventsourcing.persistence import (
     DatetimeAsISO,
-    DecimalAsStr,
-    JSONTranscoder,
-    Mapper,
     MapperDeserialisationError,
     StoredEvent,
-    UUIDAsHex,
 )
 
-from ledger.application import PointsLedger, register_ledger_transcodings
+from ledger.application import PointsLedger
 from ledger.bulk_import import licence_events
 from ledger.event_readers import LedgerMapper, event_readers
 from ledger.events import EVENT_CLASSES, OffenceWasEstablished
 from ledger.facts import LicenceRecord
 from ledger.transcoder import FastJSONTranscoder
 from tests.ledger.builders import NUMBER, a_letter, a_licence, a_stage, an_offence
+from tests.ledger.library_mapper import LEDGER, LIBRARY, library_transcoder
 from tests.ledger.unusual_records import unusual_records
 
-
-def _library_transcoder() -> JSONTranscoder:
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
-        transcoder.register(transcoding)
-    register_ledger_transcodings(transcoder)
-    return transcoder
-
-
-LIBRARY = Mapper(transcoder=_library_transcoder())  # the library's own mapper and JSON transcoder
-LEDGER = PointsLedger({"PERSISTENCE_MODULE": "eventsourcing.popo"})
 READERS = event_readers(LEDGER.mapper.transcoder)
 
 
@@ -180,7 +166,7 @@ def test_no_readers_for_a_format_they_do_not_read() -> None:
     plain.register(DatetimeAsISO())  # dates not registered
     assert event_readers(Other()) is None
     assert event_readers(plain) is None
-    assert event_readers(_library_transcoder()) is not None
+    assert event_readers(library_transcoder()) is not None
 
 
 def test_no_readers_behind_a_compressor_and_the_events_still_read() -> None:

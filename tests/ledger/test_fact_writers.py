@@ -15,10 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
+from eventsourcing.persistence import DatetimeAsISO
 
 from ledger import kinds
-from ledger.application import PointsLedger, register_ledger_transcodings
 from ledger.bulk_import import licence_events
 from ledger.bulk_rows import licence_rows
 from ledger.declaration import (
@@ -35,19 +34,9 @@ from ledger.fact_writers import state_writers
 from ledger.facts import LicenceRecord, Speeding
 from ledger.transcoder import FastJSONTranscoder
 from tests.ledger.builders import a_licence, a_speeding, a_stage, an_offence
+from tests.ledger.library_mapper import LEDGER, LIBRARY, library_transcoder
 from tests.ledger.unusual_records import every_optional_left_out, every_optional_set, unusual_records
 
-
-def _library_transcoder() -> JSONTranscoder:
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
-        transcoder.register(transcoding)
-    register_ledger_transcodings(transcoder)
-    return transcoder
-
-
-LIBRARY = Mapper(transcoder=_library_transcoder())  # the library's own mapper and JSON transcoder
-LEDGER = PointsLedger({"PERSISTENCE_MODULE": "eventsourcing.popo"})
 WRITERS = state_writers(LEDGER.mapper.transcoder)
 
 
@@ -123,7 +112,7 @@ def test_no_writers_for_a_transcoder_they_do_not_reproduce() -> None:
     plain.register(DatetimeAsISO())  # dates not registered: the library could not write them at all
     assert state_writers(Other()) is None
     assert state_writers(plain) is None
-    assert state_writers(_library_transcoder()) is not None
+    assert state_writers(library_transcoder()) is not None
 
 
 # -- the generated field test ---------------------------------------------------------------------------------
