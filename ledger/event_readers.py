@@ -6,13 +6,18 @@ mapper converts the stream id, pops `class_version` and upcasts, then builds the
 walk is most of it: at 100 k licences it was a quarter of the batch route's time, which loads 8,000 events per
 1,000 facts, and the same walk runs at every first visit of a balance and every rebuild. Yet the ledger knows
 the shape of each of its events — which keys hold a date, which a datetime, which a plain value — from the event
-class itself. Here, once per event class, the function that reads exactly that shape is written out from the
-class (its fields in the mapper's order, their annotations, its `class_version`) and compiled (`ledger.codegen`).
+class itself. Here, once per event class, a msgspec struct of its current stored state (its keys exactly, each
+value of its declared type, checked while parsing, in C) and the function that turns it into the event are built
+from the class (its fields in the mapper's order, their annotations, its `class_version`); the function is
+compiled (`ledger.codegen`). Dates and datetimes are read by the transcodings' own functions
+(`date.fromisoformat`, `datetime.fromisoformat`).
 
 **Same event, or nothing.** A reader answers None, and `LedgerMapper` then takes the library's way, for any state
 that is not exactly the class's current shape: another key set (an older `class_version`, to be upcast), a
-value that is neither a plain scalar nor the transcoding of its declared type, a date the transcoding would not
-read, a stream id that is not a `UUID`. So whatever the library would raise or upcast, it still does.
+value not of its declared type (or not the transcoding of its declared date or datetime), a date the
+transcoding would not read, text msgspec refuses, a stream id that is not a `UUID`. So whatever the library
+would raise or upcast, it still does. The one difference: the event's attributes come in the class's field order,
+the order every writer of this ledger writes (decision 0063 says why checking it was not worth its cost).
 A reader exists only for a transcoder whose format it reads (the library's JSON with the ledger's ISO date and
 datetime transcodings) and a mapper with no cipher and no compressor. tests/ledger/test_event_readers.py
 compares every reader's events with the library's mapper on recorded streams and unusual states.
@@ -40,7 +45,8 @@ Reader = Callable[[Any, int, bytes], Any]  # (stream id, version, stored state) 
 # dates are a few thousand distinct days repeated across millions of events, and a dict lookup costs a tenth of
 # `date.fromisoformat`. A `date` is immutable, so sharing one object between events changes nothing; the text is
 # the key, so a form `fromisoformat` also accepts is read exactly as it would be. Bounded: 65,536 days (180
-# years) are kept, and any other day is read without being kept.
+# years) are kept, and any other day is read without being kept. Threads share it under the GIL: at worst two
+# read the same day once each.
 _DAYS: dict[str, date] = {}
 _DAYS_KEPT = 1 << 16
 
@@ -92,15 +98,15 @@ def _reader(event_class: type[Any], date_name: str, datetime_name: str) -> Reade
     struct, transcoded = shape
     namespace: dict[str, Any] = {
         "CLASS": event_class, "decode": msgspec.json.Decoder(struct).decode, "DecodeError": msgspec.DecodeError,
-        "asdict": msgspec.structs.asdict,
-        "UUID": UUID, "new": object.__new__, "setattr": object.__setattr__, "type": type, "len": len,
+        "asdict": msgspec.structs.asdict, "UUID": UUID, "new": object.__new__, "setattr": object.__setattr__,
+        "type": type, "len": len,
         "ValueError": ValueError, "DAYS": _DAYS, "DAYS_KEPT": _DAYS_KEPT, "READ_date": date.fromisoformat,
         "READ_datetime": datetime.fromisoformat,
     }
     lines = ["def read(originator_id, originator_version, state):",
              "    if type(originator_id) is not UUID:", "        return None",
-             "    try:", "        o = decode(state)", "    except DecodeError:", "        return None"]
-    lines.append("    state = asdict(o)")  # in the struct's field order: the class's
+             "    try:", "        o = decode(state)", "    except DecodeError:", "        return None",
+             "    state = asdict(o)"]  # in the struct's field order: the class's
     for name in names:
         kind = transcoded.get(name)
         if kind is None:

@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from psycopg.pq import TransactionStatus
 
-from api.access_log import AccessLog, Consultation
+from api.access_log import VALUES_ROWS, AccessLog, Consultation
 from api.read_log_writer import ReadLogWriter
 from ledger.storage import ensure_postgres_schema, storage_env
 from tests.api.conftest import Api
@@ -75,6 +75,25 @@ def test_record_many_appends_every_row_in_order(any_store_url: str, durable: boo
     finally:
         log.close()
     assert [(r.licence_number, r.status) for r in rows] == [("A1", 200), ("B2", 404), ("A1", 403)]
+
+
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "synchronous-commit-off"])
+@pytest.mark.parametrize("count", [1, VALUES_ROWS, VALUES_ROWS + 1, 3 * VALUES_ROWS],
+                         ids=["one", "as-values", "as-arrays", "many-as-arrays"])
+def test_a_batch_of_any_size_is_appended_whole_with_its_empty_values(any_store_url: str, durable: bool,
+                                                                     count: int) -> None:
+    log = AccessLog(storage_env(any_store_url))
+    batch = [replace(_consultation(f"N{i}", 200 + i), licence_number=None if i % 3 == 2 else f"N{i}")
+             for i in range(count)]
+    try:
+        log.record_many(batch, durable=durable)
+        log.record_many(batch[:1], durable=durable)  # the statement of another size, then this one again
+        log.record_many(batch, durable=durable)
+        rows = log.query(limit=1000)
+    finally:
+        log.close()
+    expected = [(c.licence_number, c.status, c.at) for c in [*batch, batch[0], *batch]]
+    assert [(r.licence_number, r.status, r.at) for r in rows] == expected
 
 
 @pytest.mark.postgres
