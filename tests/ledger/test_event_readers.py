@@ -16,11 +16,7 @@ from uuid import UUID, uuid4
 
 import orjson
 import pytest
-from eventsourcing.persistence import (
-    DatetimeAsISO,
-    MapperDeserialisationError,
-    StoredEvent,
-)
+from eventsourcing.persistence import DatetimeAsISO, MapperDeserialisationError, StoredEvent
 
 from ledger.application import PointsLedger
 from ledger.bulk_import import licence_events
@@ -72,10 +68,8 @@ def test_each_event_is_read_as_the_library_reads_it(record: LicenceRecord) -> No
         stored = LIBRARY.to_stored_event(event)
         expected = LIBRARY.to_domain_event(stored)
         read = _read(stored)
-        if event.timestamp.tzinfo is None or event.timestamp.utcoffset().total_seconds() == 0:
-            assert read is not None, type(event).__name__  # the generated reader built it, not the fallback
-        if read is not None:
-            _same_event(read, expected)
+        assert read is not None, type(event).__name__  # the generated reader built it, not the fallback
+        _same_event(read, expected)
         _same_event(LEDGER.mapper.to_domain_event(stored), expected)
 
 
@@ -114,6 +108,7 @@ def test_a_recorded_stream_reads_back_as_the_library_reads_it(ledger: PointsLedg
 ])
 def test_what_is_not_the_current_shape_is_read_as_the_library_reads_it(changes: dict[str, Any]) -> None:
     stored = _an_offence_state(**changes)
+    assert (_read(stored) is None) == (changes != {"registered_on": None})  # declined, but for the last case
     try:
         expected = LIBRARY.to_domain_event(stored)
     except Exception as error:  # e.g. a class version given as text: the library's own TypeError
@@ -137,6 +132,7 @@ def test_an_older_class_version_is_declined_by_the_reader_and_upcast() -> None:
 ])
 def test_a_state_the_library_cannot_read_raises_its_error(changes: dict[str, Any]) -> None:
     stored = _an_offence_state(**changes)
+    assert _read(stored) is None
     with pytest.raises(MapperDeserialisationError):
         LIBRARY.to_domain_event(stored)
     with pytest.raises(MapperDeserialisationError):
