@@ -61,10 +61,6 @@ class StoredStream:
     rows: list[StoredRow]
     tip: bytes | None
 
-    def events(self, stream: UUID) -> list[StoredEvent]:
-        """The rows as the library's stored events of `stream`."""
-        return [StoredEvent(stream, version, topic, state) for version, topic, state in self.rows]
-
 
 class PostgresAppendPath:
     """The ledger's reads and appends of the write path, on the recorder's connection pool and tables."""

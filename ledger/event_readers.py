@@ -154,26 +154,22 @@ class LedgerMapper(Mapper[UUID]):
         self._readers = event_readers(transcoder) if compressor is None and cipher is None else None
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        readers = self._readers
-        if readers is not None:
-            read = readers.get(stored_event.topic)
-            if read is not None:
-                event = read(stored_event.originator_id, stored_event.originator_version, stored_event.state)
-                if event is not None:
-                    return event
-        return super().to_domain_event(stored_event)
+        event = self._generated(stored_event.originator_id, stored_event.originator_version, stored_event.topic,
+                                stored_event.state)
+        return super().to_domain_event(stored_event) if event is None else event
 
     def event_of_row(self, originator_id: UUID, originator_version: int, topic: str, state: bytes) -> Any:
         """`to_domain_event` of a row's values, without building the `StoredEvent` unless the library's way
         reads it (a batch of 1,000 licences reads 8,000 rows)."""
-        readers = self._readers
-        if readers is not None:
-            read = readers.get(topic)
-            if read is not None:
-                event = read(originator_id, originator_version, state)
-                if event is not None:
-                    return event
-        return super().to_domain_event(StoredEvent(originator_id, originator_version, topic, state))
+        event = self._generated(originator_id, originator_version, topic, state)
+        if event is None:
+            return super().to_domain_event(StoredEvent(originator_id, originator_version, topic, state))
+        return event
+
+    def _generated(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
+        """The event as its topic's generated reader builds it, or None (no reader, or the reader declines)."""
+        read = self._readers.get(topic) if self._readers is not None else None
+        return None if read is None else read(originator_id, originator_version, state)
 
 
 def row_reader(mapper: Mapper[UUID]) -> Callable[[UUID, int, str, bytes], Any]:

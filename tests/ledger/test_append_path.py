@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 
 from ledger.append_path import PostgresAppendPath
 from ledger.application import PointsLedger, Recorded, register_ledger_transcodings
@@ -212,7 +213,7 @@ def test_a_write_refused_by_the_store_writes_no_chain_row_and_leaves_the_connect
         stream = licence_id(NUMBER)
         path = ledger._append
         assert path is not None
-        first = path.read([stream])[stream].events(stream)[0]
+        first = StoredEvent(stream, *path.read([stream])[stream].rows[0])
         for _ in range(3):  # more than once: a statement prepared in the aborted pipeline must not be lost
             assert path.append([first], [(stream, 1, bytes(32))]) is None  # version 1 is taken
         recorded = ledger.record(NUMBER, an_offence())
